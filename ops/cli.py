@@ -1,0 +1,46 @@
+"""The `meeshy-ops` command: one sub-command per step, each defined in ops/commands/<area>.py."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from ops.errors import OpsError
+
+# Each module exposes `commands`, a list of click commands or groups.
+COMMAND_MODULES = [
+    "ops.commands.database",
+    "ops.commands.migration",
+]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def cli() -> None:
+    """Move Meeshy from its legacy MongoDB data to the Prisma shape, and prove that nothing broke
+    and nothing was lost. Each sub-command is one idempotent step; `--help` on each explains it."""
+
+
+for _name in COMMAND_MODULES:
+    for _command in importlib.import_module(_name).commands:
+        cli.add_command(_command)
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted: nothing was changed", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except OpsError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    else:
+        sys.exit(0)

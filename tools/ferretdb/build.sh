@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds FerretDB 1.24.2 (SQLite backend, pure Go) into .tools/bin/ferretdb.
+# `go install …@v1.24.2` gives a binary that panics at start: the module on the proxy ships
+# without build/version/version.txt, which release builds generate. We copy the module source
+# into .tools/, write that file, and build through a `replace` of our own.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+out="$root/.tools/bin/ferretdb"
+version=v1.24.2
+if [ -x "$out" ] && "$out" --version 2>/dev/null | grep -q "version: $version"; then
+  exit 0
+fi
+src="$root/.tools/src/ferretdb-$version"
+work="$root/.tools/src/build-ferretdb"
+mkdir -p "$root/.tools/bin" "$root/.tools/src"
+cd "$here"
+go mod download github.com/FerretDB/FerretDB
+moddir=$(go list -m -f '{{.Dir}}' github.com/FerretDB/FerretDB)
+rm -rf "$src" "$work"
+cp -r "$moddir" "$src"
+chmod -R u+w "$src"
+echo "$version" > "$src/build/version/version.txt"
+mkdir -p "$work"
+cp go.mod go.sum "$work/"
+cd "$work"
+go mod edit -module meeshy-ops/build-ferretdb -replace "github.com/FerretDB/FerretDB=$src"
+GOFLAGS=-mod=mod go build -o "$out" github.com/FerretDB/FerretDB/cmd/ferretdb
+echo "built $out ($("$out" --version | head -1))"
