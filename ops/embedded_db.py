@@ -116,7 +116,8 @@ def ensure_ferretdb() -> Path | None:
 
 
 def _nx_command() -> list[str] | None:
-    exe = shutil.which("nx-27017")
+    # The venv's console script is found even when .venv/bin is not on PATH.
+    exe = shutil.which("nx-27017") or shutil.which("nx-27017", path=str(Path(sys.executable).parent))
     return [exe] if exe else None
 
 
