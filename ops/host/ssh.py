@@ -1,0 +1,66 @@
+"""A server over SSH with Fabric: key authentication, a connect timeout and a timeout per command."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import paramiko
+from fabric import Connection
+from invoke.exceptions import CommandTimedOut as InvokeTimedOut
+
+from ops.host.base import CommandTimedOut, Host, HostUnreachable, Result
+
+CONNECT_TIMEOUT_S = 10.0
+
+
+class SshHost(Host):
+    """``SshHost("root@meeshy.me")``, or ``SshHost("127.0.0.1", user=..., port=..., key_file=...)``."""
+
+    def __init__(self, hostname: str, *, user: str | None = None, port: int = 22,
+                 key_file: Path | None = None, known_hosts: Path | None = None,
+                 connect_timeout: float = CONNECT_TIMEOUT_S, secrets: tuple[str, ...] = ()) -> None:
+        super().__init__(secrets)
+        connect_kwargs: dict = {"banner_timeout": connect_timeout, "auth_timeout": connect_timeout,
+                                "look_for_keys": key_file is None, "allow_agent": key_file is None}
+        if key_file is not None:
+            connect_kwargs["key_filename"] = str(key_file)
+        self._conn = Connection(hostname, user=user, port=port, connect_timeout=connect_timeout,
+                                connect_kwargs=connect_kwargs)
+        if known_hosts is not None:
+            self._conn.client.load_host_keys(str(known_hosts))
+            self._conn.client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        self.name = f"{self._conn.user}@{hostname}:{port}"
+
+    def _open(self) -> None:
+        try:
+            self._conn.open()
+        except (OSError, paramiko.SSHException) as exc:
+            raise HostUnreachable(self.mask(f"could not reach {self.name}: {exc}")) from exc
+
+    def _run(self, command: str, timeout: float, stdin: str | None) -> Result:
+        self._open()
+        started = time.monotonic()
+        try:
+            res = self._conn.run(command, hide=True, warn=True, timeout=timeout, shell="/bin/bash",
+                                 in_stream=io.StringIO(stdin) if stdin is not None else False)
+        except InvokeTimedOut as exc:
+            message = f"on {self.name}: `{command}` timed out after {timeout:.0f}s"
+            raise CommandTimedOut(self.mask(message)) from exc
+        except (OSError, paramiko.SSHException) as exc:
+            raise HostUnreachable(self.mask(f"lost the connection to {self.name}: {exc}")) from exc
+        return Result(command, res.exited, res.stdout, res.stderr, time.monotonic() - started)
+
+    def put(self, local: Path, remote: str) -> None:
+        self._open()
+        self.run("mkdir -p -- \"$(dirname %s)\"", remote)
+        self._conn.put(str(local), remote)
+
+    def get(self, remote: str, local: Path) -> None:
+        self._open()
+        Path(local).parent.mkdir(parents=True, exist_ok=True)
+        self._conn.get(remote, str(local))
+
+    def close(self) -> None:
+        self._conn.close()
