@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCALE ?= 1.0
 
-.PHONY: setup test rehearse lint bench clean
+.PHONY: setup test rehearse lint bench clean chromium
 
-setup: $(VENV)/.installed .tools/bin/ferretdb
+setup: $(VENV)/.installed .tools/bin/ferretdb node_modules/.installed chromium
 
 $(VENV)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -16,6 +16,16 @@ $(VENV)/.installed: pyproject.toml
 
 .tools/bin/ferretdb: tools/ferretdb/build.sh tools/ferretdb/go.mod
 	tools/ferretdb/build.sh
+
+# socket.io-client (served to the sandbox's pages) and allure (the report generator).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# Playwright cannot download its browser here: Debian's Chromium stands in (sandbox/web/browser.py).
+chromium: $(VENV)/.installed
+	@test -x /usr/bin/chromium || $(BIN)/python -c 'import sys; from sandbox.web.browser import playwright_chromium_installed as p; sys.exit(not p())' \
+		|| (apt-get update -qq && apt-get install -y -qq chromium)
 
 test: setup
 	$(BIN)/pytest
