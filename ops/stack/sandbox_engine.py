@@ -1,0 +1,92 @@
+"""The rehearsal's container engine: the sandbox's process runner, started from the rendered .env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ops.host import Host
+from ops.stack.engine import Endpoints, Environment
+
+
+def parse_env(text: str) -> dict[str, str]:
+    values = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
+
+
+class SandboxEngine:
+    """Runs each environment as a sandbox stack named after it; state kept under ``state_dir``."""
+
+    name = "sandbox"
+
+    def __init__(self, host: Host, state_dir: Path) -> None:
+        self.host, self.state_dir = host, Path(state_dir)
+
+    def _stack_name(self, env: Environment) -> str:
+        return f"meeshy-{env.name}"
+
+    def up(self, env: Environment) -> Endpoints:
+        from sandbox import stack
+
+        running = self.endpoints(env)
+        if running is not None:
+            return running
+        config = parse_env(self.host.read_text(env.env_file))
+        faults = tuple(f for f in config.get("SANDBOX_FAULTS", "").split(",") if f)
+        info = stack.up(self._stack_name(env), config["DATABASE_URL"], data=config["DATA_SHAPE"],
+                        faults=faults, state_dir=self.state_dir)
+        return Endpoints(info.gateway_url, info.translator_url, info.web_url)
+
+    def down(self, env: Environment) -> None:
+        from sandbox import stack
+
+        stack.down(self._stack_name(env), self.state_dir)
+
+    def stop_writers(self, env: Environment) -> None:
+        # Every sandbox process writes (gateway, translator); the database is the embedded server.
+        self.down(env)
+
+    def _status(self, env: Environment):
+        from sandbox import stack
+
+        for info in _as_list(stack.status(self.state_dir)):
+            if getattr(info, "name", None) == self._stack_name(env):
+                return info
+        return None
+
+    def endpoints(self, env: Environment) -> Endpoints | None:
+        info = self._status(env)
+        if info is None:
+            return None
+        return Endpoints(info.gateway_url, info.translator_url, info.web_url)
+
+    def state(self, env: Environment) -> str:
+        info = self._status(env)
+        if info is None:
+            return f"{self._stack_name(env)}: not running\n"
+        pids = getattr(info, "pids", {}) or {}
+        return "".join(f"{self._stack_name(env)}\t{svc}\tpid {pid}\n" for svc, pid in dict(pids).items())
+
+    def logs(self, env: Environment) -> dict[str, str]:
+        info = self._status(env)
+        out = {}
+        for svc, path in dict(getattr(info, "logs", {}) or {}).items():
+            p = Path(path)
+            if p.exists():
+                out[svc] = "\n".join(p.read_text(errors="replace").splitlines()[-1000:])
+        return out
+
+    def images(self, env: Environment) -> dict[str, str]:
+        import sandbox
+
+        return {"sandbox": f"sandbox@{getattr(sandbox, '__version__', 'local')}"}
+
+
+def _as_list(status: object) -> list:
+    if isinstance(status, dict):
+        return list(status.values())
+    return list(status or [])
