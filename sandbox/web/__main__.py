@@ -1,0 +1,36 @@
+"""`python -m sandbox.web --port P --gateway-url URL --state-dir DIR [--faults LIST]`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from aiohttp import web
+
+from sandbox.web.app import WebSettings, create_app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m sandbox.web", description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--gateway-url", required=True, help="the gateway the browser talks to")
+    parser.add_argument("--translator-url", default="", help="echoed by /api/health, as the real app does")
+    parser.add_argument("--state-dir", type=Path, required=True, help="web.log goes there")
+    # The stack runner passes one fault list to every part; none of them concerns the web pages.
+    parser.add_argument("--faults", default="", help="accepted for symmetry; ignored")
+    args = parser.parse_args(argv)
+
+    args.state_dir.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        filename=args.state_dir / "web.log", level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    settings = WebSettings(gateway_url=args.gateway_url.rstrip("/"), translator_url=args.translator_url)
+    web.run_app(create_app(settings), host=args.host, port=args.port, print=None,
+                access_log_format='%a "%r" %s %Tf')
+
+
+if __name__ == "__main__":
+    main()
