@@ -1,0 +1,81 @@
+"""validate --env staging|production: run the matching pytest suite against the stack and keep its report."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ops.embedded_db import ROOT
+from ops.errors import OpsError
+from ops.steps.site import Site, timestamp
+
+SUITE_TIMEOUT_S = 1200
+
+
+def validate(site: Site, env_name: str, report_dir: Path, extra_env: dict[str, str] | None = None) -> dict:
+    """Run ``pytest -m <env_name>``; record pass/fail with the migration it ran on. Raises when it failed."""
+    env = site.staging if env_name == "staging" else site.production
+    endpoints = site.engine.endpoints(env)
+    if site.would(
+        f"run `pytest -m {env_name}` against the {env_name} stack; keep the report in {report_dir}"
+    ):
+        return {}
+    if endpoints is None:
+        raise OpsError(f"the {env_name} stack is not running; nothing to validate")
+    config = site.env_config(env)
+    migration = site.read_state(f"{site.staging.directory}/state/migration.json")
+    results = Path(report_dir).resolve() / f"allure-results-{env_name}"
+    junit = Path(report_dir).resolve() / f"junit-{env_name}-{timestamp()}.xml"
+    environ = {
+        **os.environ,
+        "CHECK_TARGET": env_name,
+        "CHECK_GATEWAY_URL": endpoints.gateway_url,
+        "CHECK_TRANSLATOR_URL": endpoints.translator_url,
+        "CHECK_FRONTEND_URL": endpoints.web_url,
+        "CHECK_MONGODB_URL": config.get("DATABASE_URL", ""),
+        **(extra_env or {}),
+    }
+    for key in ("migration_report", "verify_report"):
+        local = Path(report_dir).resolve() / f"{env_name}-{key}.json"
+        if migration.get(key) and site.host.exists(migration[key]):
+            site.host.get(migration[key], local)
+            environ[f"CHECK_{key.upper()}"] = str(local)
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-m",
+        env_name,
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        f"--alluredir={results}",
+        f"--junitxml={junit}",
+        str(ROOT / "tests" / "suites"),
+    ]
+    started = datetime.now(UTC)
+    proc = subprocess.run(
+        command, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=SUITE_TIMEOUT_S
+    )
+    output = site.host.mask(proc.stdout + proc.stderr)
+    (Path(report_dir) / f"suite-{env_name}.log").write_text(output)
+    tail = output.strip().splitlines()[-1] if output.strip() else ""
+    state = {
+        "env": env_name,
+        "migration_id": migration.get("migration_id"),
+        "passed": proc.returncode == 0,
+        "exit_code": proc.returncode,
+        "summary": tail,
+        "junit": str(junit),
+        "allure_results": str(results),
+        "started_at": started.isoformat(),
+        "finished_at": datetime.now(UTC).isoformat(),
+    }
+    site.write_state(f"{env.directory}/state/validation-{env_name}.json", state)
+    site.echo(f"suite {env_name}: {'PASSED' if state['passed'] else 'FAILED'} ({tail})")
+    if not state["passed"]:
+        raise OpsError(f"the {env_name} suite failed: {tail}; report in {junit}")
+    return state
