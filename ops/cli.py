@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "ops.commands.database",
     "ops.commands.migration",
     "ops.commands.rehearse",
+    "ops.commands.steps",
 ]
 
 
