@@ -1,0 +1,324 @@
+"""What REST and Socket.IO share: sending a message, reacting, the translation pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+import aiohttp
+import socketio
+from bson import ObjectId
+
+from sandbox.gateway import serialize
+from sandbox.gateway.config import GatewayConfig
+from sandbox.gateway.errors import ApiError
+from sandbox.gateway.store import Store, oid
+from sandbox.shapes import now, shape_for
+
+Doc = dict[str, Any]
+log = logging.getLogger("gateway")
+
+MAX_MESSAGE_LENGTH = 4000
+MENTION = re.compile(r"@(\w+)")
+GLOBAL_TYPES = ("global",)
+
+
+class Gateway:
+    """One running gateway: its settings, database, Socket.IO server and translator client."""
+
+    def __init__(self, config: GatewayConfig, sio: socketio.AsyncServer) -> None:
+        self.config = config
+        self.faults = config.faults
+        self.shape = shape_for(config.data)
+        self.store = Store(config.mongodb_url, self.shape, config.db_timeout_ms)
+        self.sio = sio
+        self.http: aiohttp.ClientSession | None = None
+        self.started = now()
+        self._tasks: set[asyncio.Task] = set()
+        self.sockets: dict[ObjectId, str] = {}  # one socket per user: userId → sid
+
+    async def enter_room(self, user_id: ObjectId, room: str) -> None:
+        """Put the user's socket (if connected) in a room, e.g. a conversation just created."""
+        sid = self.sockets.get(user_id)
+        if sid is not None:
+            await self.sio.enter_room(sid, room)
+
+    async def start(self) -> None:
+        self.http = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=self.config.translate_deadline_s)
+        )
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self.http is not None:
+            await self.http.close()
+        await self.store.close()
+
+    def spawn(self, coro) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- messages --------------------------------------------------------------------------
+    async def conversation_for(self, ref: str, user_id: ObjectId, allow_global: bool = False) -> Doc:
+        conv = await self.store.conversation(str(ref or ""))
+        if conv is None:
+            raise ApiError(403, "Unauthorized access to this conversation")
+        if allow_global and conv.get("type") in GLOBAL_TYPES:
+            return conv
+        if not await self.store.is_member(conv["_id"], user_id):
+            raise ApiError(403, "Unauthorized access to this conversation")
+        return conv
+
+    async def send_message(
+        self,
+        user: Doc,
+        conversation_ref: str,
+        body: Doc,
+        *,
+        allow_global: bool,
+        attachment_ids: list[str] | None = None,
+    ) -> Doc:
+        """Validate and store one message; start its translations. Returns the stored document."""
+        content = body.get("content")
+        if not isinstance(content, str) or (not content.strip() and not attachment_ids):
+            raise ApiError(400, "Message content is required")
+        if len(content) > MAX_MESSAGE_LENGTH:
+            raise ApiError(400, f"Message exceeds {MAX_MESSAGE_LENGTH} characters")
+        conv = await self.conversation_for(conversation_ref, user["_id"], allow_global)
+        reply_to = None
+        if body.get("replyToId"):
+            reply_to = oid(body["replyToId"])
+            if (
+                reply_to is None
+                or await self.store["Message"].find_one({"_id": reply_to, "conversationId": conv["_id"]})
+                is None
+            ):
+                raise ApiError(400, "Reply target not found in this conversation")
+        attachments = await self._own_attachments(attachment_ids or [], user["_id"])
+        mentioned = await self._mentions(content, conv["_id"])
+        language = body.get("originalLanguage") or "fr"
+        message_type = body.get("messageType") or ("file" if attachments else "text")
+        doc = self.shape.new_message(
+            conv["_id"],
+            user["_id"],
+            content,
+            language,
+            message_type,
+            reply_to,
+            [u["username"] for u in mentioned],
+        )
+        await self.store["Message"].insert_one(doc)
+        if attachments:
+            await self.store["MessageAttachment"].update_many(
+                {"_id": {"$in": [a["_id"] for a in attachments]}}, {"$set": {"messageId": doc["_id"]}}
+            )
+        if mentioned:
+            await self.store["Mention"].insert_many(
+                [self.shape.new_mention(doc["_id"], u["_id"]) for u in mentioned]
+            )
+        await self.store["Conversation"].update_one(
+            {"_id": conv["_id"]}, {"$set": {"lastMessageAt": doc["createdAt"]}}
+        )
+        if "critical_log" in self.faults:
+            log.critical("PrismaClientKnownRequestError: Inconsistent query result on message %s", doc["_id"])
+        self.spawn(self.translate(doc))
+        return doc
+
+    async def _own_attachments(self, ids: list[str], user_id: ObjectId) -> list[Doc]:
+        found = []
+        for raw in ids:
+            att = await self.store["MessageAttachment"].find_one({"_id": oid(raw)}) if oid(raw) else None
+            if att is None or att.get("uploadedBy") != user_id:
+                raise ApiError(400, f"Attachment {raw} not found or not yours")
+            found.append(att)
+        return found
+
+    async def _mentions(self, content: str, conversation_id: ObjectId) -> list[Doc]:
+        """`@username` of members of the conversation (MentionService: valid and allowed only)."""
+        names = list(dict.fromkeys(MENTION.findall(content)))
+        if not names:
+            return []
+        if len(names) > 50:
+            raise ApiError(400, "Too many mentions")
+        members = set(await self.store.member_ids(conversation_id))
+        users = self.store["User"].find({"username": {"$in": names}})
+        return [u async for u in users if u["_id"] in members]
+
+    async def message_event(self, doc: Doc) -> Doc:
+        """The `message:new` payload (MeeshySocketIOManager.ts:2311-2395)."""
+        [base] = await self.store.serialize_messages([doc])
+        reply = None
+        if doc.get("replyToId"):
+            target = await self.store["Message"].find_one({"_id": doc["replyToId"]})
+            if target:
+                sender = await self.store.user(target.get("senderId")) if target.get("senderId") else None
+                reply = {
+                    "id": str(target["_id"]),
+                    "content": target.get("content"),
+                    "originalLanguage": target.get("originalLanguage"),
+                    "senderId": serialize.sid(target.get("senderId")),
+                    "sender": serialize.user_public(sender),
+                    "createdAt": serialize.iso(target.get("createdAt")),
+                }
+        return {
+            **base,
+            "originalContent": base["content"],
+            "replyTo": reply,
+            "meta": {"conversationStats": None},
+        }
+
+    async def broadcast_new(self, doc: Doc, sender_sid: str | None) -> None:
+        """Room `conversation_<id>`, plus a direct emit to the sender (who thus gets it twice)."""
+        if "no_broadcast" in self.faults:
+            return
+        payload = await self.message_event(doc)
+        await self.sio.emit("message:new", payload, room=f"conversation_{doc['conversationId']}")
+        if sender_sid is not None:
+            await self.sio.emit("message:new", payload, to=sender_sid)
+
+    # --- reactions -------------------------------------------------------------------------
+    async def _reactable(self, message_id: str, user_id: ObjectId) -> Doc:
+        msg = await self.store["Message"].find_one({"_id": oid(message_id)}) if oid(message_id) else None
+        if msg is None:
+            raise ApiError(404, "Message not found")
+        conv = await self.store["Conversation"].find_one({"_id": msg["conversationId"]})
+        if not (conv and conv.get("type") in GLOBAL_TYPES) and not await self.store.is_member(
+            msg["conversationId"], user_id
+        ):
+            raise ApiError(403, "Unauthorized access to this conversation")
+        return msg
+
+    async def add_reaction(self, user_id: ObjectId, message_id: str, emoji: Any) -> tuple[Doc, Doc]:
+        if not isinstance(emoji, str) or not 1 <= len(emoji) <= 10 or emoji.strip() != emoji:
+            raise ApiError(400, "Invalid emoji format")
+        msg = await self._reactable(message_id, user_id)
+        existing = await self.store["Reaction"].find_one(
+            {"messageId": msg["_id"], "userId": user_id, "emoji": emoji}
+        )
+        if existing:
+            return msg, existing
+        mine = await self.store["Reaction"].distinct("emoji", {"messageId": msg["_id"], "userId": user_id})
+        if len(mine) >= 3:
+            raise ApiError(500, "Maximum 3 different reactions per message")
+        doc = self.shape.new_reaction(msg["_id"], user_id, emoji)
+        await self.store["Reaction"].insert_one(doc)
+        await self._refresh_summary(msg["_id"])
+        return msg, doc
+
+    async def remove_reaction(self, user_id: ObjectId, message_id: str, emoji: str) -> Doc:
+        msg = await self._reactable(message_id, user_id)
+        result = await self.store["Reaction"].delete_one(
+            {"messageId": msg["_id"], "userId": user_id, "emoji": emoji}
+        )
+        if result.deleted_count == 0:
+            raise ApiError(404, "Reaction not found")
+        await self._refresh_summary(msg["_id"])
+        return msg
+
+    async def _refresh_summary(self, message_id: ObjectId) -> None:
+        if not self.shape.has_reaction_summary:
+            return
+        summary = (await self.store.reaction_summaries([message_id]))[message_id]
+        await self.store["Message"].update_one(
+            {"_id": message_id},
+            {"$set": {"reactionSummary": summary, "reactionCount": sum(summary.values())}},
+        )
+
+    async def reaction_broadcast(self, event: str, msg: Doc, user_id: ObjectId, emoji: str) -> None:
+        # Faithful defect (§7.3): emitted to room `<conversationId>` with no `conversation_` prefix,
+        # which no socket joins, so the broadcast reaches nobody.
+        aggregate = await self.store.reaction_aggregate(msg["_id"], user_id)
+        group = next(
+            (g for g in aggregate["reactions"] if g["emoji"] == emoji),
+            {"emoji": emoji, "count": 0, "userIds": [], "anonymousIds": [], "hasCurrentUser": False},
+        )
+        await self.sio.emit(
+            event,
+            {
+                "messageId": str(msg["_id"]),
+                "userId": str(user_id),
+                "emoji": emoji,
+                "action": "add" if event == "reaction:added" else "remove",
+                "aggregation": group,
+                "timestamp": serialize.iso(now()),
+            },
+            room=str(msg["conversationId"]),
+        )
+
+    # --- translation -----------------------------------------------------------------------
+    async def target_languages(self, doc: Doc) -> list[str]:
+        users = await self.store.users(await self.store.member_ids(doc["conversationId"]))
+        langs: set[str] = set()
+        for user in users.values():
+            langs |= self.shape.user_languages(user)
+        langs.discard(doc.get("originalLanguage"))
+        return sorted(langs)
+
+    async def translate(self, doc: Doc) -> None:
+        """One translator request and one `message:translation` event per target language."""
+        try:
+            targets = await self.target_languages(doc)
+        except Exception:
+            log.exception("could not compute the target languages of %s", doc["_id"])
+            return
+        await asyncio.gather(*(self._translate_one(doc, lang) for lang in targets))
+
+    async def _translate_one(self, doc: Doc, target: str) -> None:
+        source = doc.get("originalLanguage") or "fr"
+        model = "medium" if len(doc.get("content", "")) < 80 else "premium"
+        try:
+            async with self.http.post(
+                f"{self.config.translator_url}/translate",
+                json={
+                    "text": doc.get("content", ""),
+                    "source_language": source,
+                    "target_language": target,
+                    "model_type": model,
+                },
+            ) as resp:
+                if resp.status != 200:
+                    log.warning(
+                        "translation %s→%s of %s failed: HTTP %s", source, target, doc["_id"], resp.status
+                    )
+                    return
+                result = await resp.json()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("translation %s→%s of %s failed: %s", source, target, doc["_id"], type(exc).__name__)
+            return
+        row = self.shape.new_translation(
+            doc["_id"],
+            source,
+            target,
+            result["translated_text"],
+            model,
+            float(result.get("confidence_score", 0.9)),
+        )
+        try:
+            await self.store["MessageTranslation"].insert_one(row)
+        except Exception:
+            log.exception("could not store the %s translation of %s", target, doc["_id"])
+            return
+        item = {
+            **serialize.translation(row),
+            "sourceLanguage": source,
+            "cacheKey": f"{doc['_id']}_{target}",
+            "cached": False,
+        }
+        await self.sio.emit(
+            "message:translation",
+            {"messageId": str(doc["_id"]), "translations": [item]},
+            room=f"conversation_{doc['conversationId']}",
+        )
+
+    async def translator_up(self) -> bool:
+        try:
+            async with self.http.get(
+                f"{self.config.translator_url}/health", timeout=aiohttp.ClientTimeout(total=1)
+            ) as resp:
+                return resp.status == 200
+        except (aiohttp.ClientError, TimeoutError):
+            return False

@@ -1,0 +1,1 @@
+"""The sandbox translator: /health, /ready, /live and a deterministic POST /translate (contract §1.2, §4)."""
