@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "ops.commands.migration",
     "ops.commands.rehearse",
     "ops.commands.steps",
+    "ops.commands.sandbox",
 ]
 
 
