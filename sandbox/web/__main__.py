@@ -8,6 +8,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from sandbox.faults import Faults
 from sandbox.web.app import WebSettings, create_app
 
 
@@ -19,17 +20,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--translator-url", default="", help="echoed by /api/health, as the real app does")
     parser.add_argument("--state-dir", type=Path, required=True, help="web.log goes there")
     # The stack runner passes one fault list to every part; none of them concerns the web pages.
-    parser.add_argument("--faults", default="", help="accepted for symmetry; ignored")
+    parser.add_argument("--faults", default="", help="checked for unknown names, otherwise ignored")
     args = parser.parse_args(argv)
+    try:
+        Faults.parse(args.faults)
+    except ValueError as exc:
+        parser.error(str(exc))
 
     args.state_dir.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(
-        filename=args.state_dir / "web.log", level=logging.INFO,
+        filename=args.state_dir / "web.log",
+        level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     settings = WebSettings(gateway_url=args.gateway_url.rstrip("/"), translator_url=args.translator_url)
-    web.run_app(create_app(settings), host=args.host, port=args.port, print=None,
-                access_log_format='%a "%r" %s %Tf')
+    web.run_app(
+        create_app(settings), host=args.host, port=args.port, print=None, access_log_format='%a "%r" %s %Tf'
+    )
 
 
 if __name__ == "__main__":

@@ -59,18 +59,20 @@ def _rss_bytes() -> int:
 
 async def health(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS_KEY]
-    return web.json_response({
-        "status": "healthy",
-        "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-        "service": "meeshy-web",
-        "version": VERSION,
-        "environment": "sandbox",
-        "uptime": round(time.monotonic() - request.app[STARTED_KEY], 3),
-        "memory": {"rss": _rss_bytes()},
-        "api_url": settings.gateway_url,
-        "ws_url": settings.ws_url,
-        "translation_url": settings.translator_url,
-    })
+    return web.json_response(
+        {
+            "status": "healthy",
+            "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            "service": "meeshy-web",
+            "version": VERSION,
+            "environment": "sandbox",
+            "uptime": round(time.monotonic() - request.app[STARTED_KEY], 3),
+            "memory": {"rss": _rss_bytes()},
+            "api_url": settings.gateway_url,
+            "ws_url": settings.ws_url,
+            "translation_url": settings.translator_url,
+        }
+    )
 
 
 async def home(request: web.Request) -> web.Response:

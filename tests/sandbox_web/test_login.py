@@ -1,0 +1,84 @@
+"""The login page (contract §8.1), the session in localStorage, the auth guard and logout."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import requests
+from playwright.sync_api import Page, expect
+
+from ops.seed_accounts import TEST_CONVERSATION_IDENTIFIER, by_username
+
+GUARD_PASSED = "performance.now() > 1600"  # the form refuses submits for 1.5 s after it mounts
+
+
+def _login_posts(page: Page) -> list[str]:
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and r.url.endswith(
+        "/api/v1/auth/login") else None)
+    return posts
+
+
+def _stored_session(page: Page) -> dict | None:
+    raw = page.evaluate("localStorage.getItem('meeshy-auth')")
+    return json.loads(raw)["state"] if raw else None
+
+
+def test_health_answers_like_the_real_web_app(web_stack) -> None:
+    response = requests.get(f"{web_stack.web_url}/api/health", timeout=10)
+    body = response.json()
+    assert response.status_code == 200
+    assert (body["status"], body["service"]) == ("healthy", "meeshy-web")
+    assert body["api_url"] == web_stack.gateway_url
+    assert body["ws_url"] == "ws" + web_stack.gateway_url.removeprefix("http")
+
+
+def test_early_submit_is_refused_then_login_lands_on_the_dashboard(page: Page, web_stack) -> None:
+    account = by_username("maria_pt")
+    posts = _login_posts(page)
+    page.goto("/login")
+    page.fill("#login-form-username", account.username)
+    page.fill("#login-form-password", account.password)
+    assert page.evaluate("performance.now()") < 1200, "too slow to submit inside the 1.5 s guard"
+    page.click("button[type=submit]")
+    expect(page.locator("#login-form-error")).to_have_text(re.compile(r"\S"))
+    assert posts == [] and _stored_session(page) is None
+
+    page.wait_for_function(GUARD_PASSED)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/dashboard")
+    session = _stored_session(page)
+    me = web_stack.api("GET", "/auth/me", session["authToken"]).json()
+    assert me["data"]["user"]["username"] == account.username
+    assert len(posts) == 1
+    link = page.locator(f"#conversation-list a[data-identifier='{TEST_CONVERSATION_IDENTIFIER}']")
+    expect(link).to_be_visible()
+
+
+def test_a_wrong_password_shows_the_gateway_error_and_stores_nothing(page: Page) -> None:
+    page.goto("/login")
+    page.fill("#login-form-username", "bob_en")
+    page.fill("#login-form-password", "not-the-password")
+    page.wait_for_function(GUARD_PASSED)
+    page.click("button[type=submit]")
+    expect(page.locator("#login-form-error")).to_have_text("Identifiants invalides")
+    assert page.url.endswith("/login") and _stored_session(page) is None
+
+
+def test_a_visitor_is_sent_to_login_and_back_after_it(page: Page) -> None:
+    page.goto(f"/conversations/{TEST_CONVERSATION_IDENTIFIER}")
+    page.wait_for_url(re.compile(r"/login\?returnUrl=%2Fconversations%2F" + TEST_CONVERSATION_IDENTIFIER))
+    account = by_username("carlos_es")
+    page.fill("#login-form-username", account.username)
+    page.fill("#login-form-password", account.password)
+    page.wait_for_function(GUARD_PASSED)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**/conversations/{TEST_CONVERSATION_IDENTIFIER}")
+    expect(page.locator("body[data-realtime=joined]")).to_have_count(1)
+
+    page.click("#logout-button")
+    page.wait_for_url("**/login")
+    assert _stored_session(page) is None
+    page.goto("/dashboard")
+    page.wait_for_url(re.compile(r"/login\?returnUrl=%2Fdashboard"))
