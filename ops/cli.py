@@ -13,6 +13,7 @@ from ops.errors import OpsError
 COMMAND_MODULES = [
     "ops.commands.database",
     "ops.commands.migration",
+    "ops.commands.legacy_data",
     "ops.commands.rehearse",
     "ops.commands.steps",
     "ops.commands.sandbox",
