@@ -57,6 +57,8 @@ class StackInfo:
     startup_s: float = 0.0
     db_fault_record: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Filled by status(): per service {"pid", "url", "running", "health" (HTTP status or None)}.
+    services: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def log_path(self, service: str) -> Path:
         return Path(self.logs[service])
@@ -353,8 +355,9 @@ def down(name: str, state_dir: Path = DEFAULT_STATE_DIR) -> bool:
     return True
 
 
-def status(state_dir: Path = DEFAULT_STATE_DIR) -> list[dict[str, Any]]:
-    """Every stack with state under ``state_dir``: per service its pid, whether it runs, its health status."""
+def status(state_dir: Path = DEFAULT_STATE_DIR) -> list[StackInfo]:
+    """Every stack with state under ``state_dir``, with ``services`` filled: per service its pid,
+    URL, whether it runs and the HTTP status of its health route."""
     root = Path(state_dir).resolve()
     stacks = []
     for stack_json in sorted(root.glob("*/stack.json")) if root.exists() else []:
@@ -362,25 +365,15 @@ def status(state_dir: Path = DEFAULT_STATE_DIR) -> list[dict[str, Any]]:
         if info is None:
             continue
         urls = {"translator": info.translator_url, "gateway": info.gateway_url, "web": info.web_url}
-        services = {}
         for service, pid in info.pids.items():
             running = _alive(pid)
-            services[service] = {
+            info.services[service] = {
                 "pid": pid,
                 "url": urls[service],
                 "running": running,
                 "health": probe(urls[service] + HEALTH_PATHS[service]) if running else None,
             }
-        stacks.append(
-            {
-                "name": info.name,
-                "data": info.data,
-                "faults": info.faults,
-                "db": info.mongodb_url,
-                "services": services,
-                "notes": info.notes,
-            }
-        )
+        stacks.append(info)
     return stacks
 
 

@@ -76,12 +76,11 @@ def sandbox_status(state_dir: Path) -> None:
         click.echo("no sandbox stack")
         return
     for s in stacks:
-        faults = f" faults={','.join(s['faults'])}" if s["faults"] else ""
-        click.echo(f"{s['name']}: {s['data']} data over {s['db']}{faults}")
-        for service, svc in s["services"].items():
+        faults = f" faults={','.join(s.faults)}" if s.faults else ""
+        click.echo(f"{s.name}: {s.data} data over {s.mongodb_url}{faults}")
+        for service, svc in s.services.items():
             health = f"HTTP {svc['health']}" if svc["health"] else "no answer"
             state = health if svc["running"] else "stopped"
             click.echo(f"  {service:<10} pid {svc['pid']:<7} {svc['url']:<24} {state}")
-
 
 commands = [sandbox]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
 
 from aiohttp import web
@@ -18,7 +19,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--gateway-url", required=True, help="the gateway the browser talks to")
     parser.add_argument("--translator-url", default="", help="echoed by /api/health, as the real app does")
-    parser.add_argument("--state-dir", type=Path, required=True, help="web.log goes there")
+    parser.add_argument("--state-dir", type=Path, required=True, help="web-access.log goes there")
     # The stack runner passes one fault list to every part; none of them concerns the web pages.
     parser.add_argument("--faults", default="", help="checked for unknown names, otherwise ignored")
     args = parser.parse_args(argv)
@@ -27,12 +28,16 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError as exc:
         parser.error(str(exc))
 
+    # Process output goes to stderr (the stack runner keeps it as web.log); requests to web-access.log.
+    log_format = logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO)
+    logging.getLogger().handlers[0].setFormatter(log_format)
     args.state_dir.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(
-        filename=args.state_dir / "web.log",
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    access_file = logging.FileHandler(args.state_dir / "web-access.log")
+    access_file.setFormatter(log_format)
+    access = logging.getLogger("aiohttp.access")
+    access.addHandler(access_file)
+    access.propagate = False
     settings = WebSettings(gateway_url=args.gateway_url.rstrip("/"), translator_url=args.translator_url)
     web.run_app(
         create_app(settings), host=args.host, port=args.port, print=None, access_log_format='%a "%r" %s %Tf'
