@@ -26,7 +26,7 @@ DEFAULT_SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schema" / "schema.p
 
 SCALAR_TYPES = frozenset({"String", "Int", "BigInt", "Float", "Decimal", "Boolean", "DateTime", "Json",
                           "Bytes"})
-_INT32 = range(-(2**31), 2**31)
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -428,7 +428,7 @@ def _type_problem(field: Field, value: object, enums: dict[str, tuple[str, ...]]
         ok = True
     elif field.type in ("Int", "BigInt"):
         ok = isinstance(value, int) and not isinstance(value, bool)
-        if ok and field.type == "Int" and value not in _INT32:
+        if ok and field.type == "Int" and not _INT32_MIN <= value <= _INT32_MAX:
             return "is outside the 32-bit range of Int"
     elif field.type == "Float":
         ok = isinstance(value, int | float) and not isinstance(value, bool)
