@@ -117,8 +117,28 @@ async def serve_attachment(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def delete_attachment(request: web.Request) -> web.Response:
+    """DELETE /attachments/:id (metadata.ts:108): the uploader removes the record and the file."""
+    gw: Gateway = request.app["gw"]
+    user = await current_user(request)
+    attachment_id = oid(request.match_info["attachmentId"])
+    doc = await gw.store["MessageAttachment"].find_one({"_id": attachment_id}) if attachment_id else None
+    if doc is None:
+        raise ApiError(404, "Attachment not found")
+    if doc.get("uploadedBy") != user["_id"]:
+        raise ApiError(403, "Only the uploader can delete this attachment")
+    await gw.store["MessageAttachment"].delete_one({"_id": attachment_id})
+    if doc.get("fileUrl", "").startswith(FILE_ROUTE):
+        root = gw.config.uploads_dir.resolve()
+        path = (root / unquote(doc["fileUrl"][len(FILE_ROUTE) :])).resolve()
+        if root in path.parents:
+            path.unlink(missing_ok=True)
+    return web.json_response({"success": True, "data": {"message": "Attachment deleted"}})
+
+
 def setup(app: web.Application) -> None:
     for prefix in ("/api/v1", "/api"):
         app.router.add_post(f"{prefix}/attachments/upload", upload)
     app.router.add_get(FILE_ROUTE + "{path:.+}", serve_file)
     app.router.add_get("/api/v1/attachments/{attachmentId}", serve_attachment)
+    app.router.add_delete("/api/v1/attachments/{attachmentId}", delete_attachment)
