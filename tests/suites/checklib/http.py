@@ -1,0 +1,107 @@
+"""The gateway's REST API as the suites use it: every call has a timeout, no call logs a secret."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from ops.config import Account
+
+USER_AGENT = "meeshy-ops-check"
+
+
+class ApiFailure(AssertionError):
+    """A REST call answered something other than expected; the message has the route and the body."""
+
+
+def _short(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+@dataclass
+class Api:
+    base_url: str
+    timeout_s: float
+    verify_tls: bool = True
+    token: str | None = None
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.session.verify = self.verify_tls
+
+    def with_token(self, token: str) -> Api:
+        return Api(self.base_url, self.timeout_s, self.verify_tls, token)
+
+    def request(self, method: str, path: str, *, expect: int | tuple[int, ...] | None = None,
+                **kwargs: Any) -> requests.Response:
+        __tracebackhide__ = True
+        headers = kwargs.pop("headers", {})
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        url = path if path.startswith(("http://", "https://")) else self.base_url + path
+        response = self.session.request(method, url, headers=headers,
+                                        timeout=kwargs.pop("timeout", self.timeout_s), **kwargs)
+        if expect is not None:
+            allowed = (expect,) if isinstance(expect, int) else expect
+            if response.status_code not in allowed:
+                raise ApiFailure(f"{method} {path} answered {response.status_code}, expected "
+                                 f"{' or '.join(map(str, allowed))}: {_short(response.text)}")
+        return response
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("DELETE", path, **kwargs)
+
+    def data(self, method: str, path: str, expect: int | tuple[int, ...] = 200, **kwargs: Any) -> Any:
+        """The ``data`` of a ``{success:true, data}`` answer."""
+        __tracebackhide__ = True
+        body = self.request(method, path, expect=expect, **kwargs).json()
+        if not body.get("success"):
+            raise ApiFailure(f"{method} {path}: success is not true: {_short(str(body))}")
+        return body.get("data")
+
+    def login(self, account: Account) -> str:
+        """The JWT of ``account``. The password is sent in the body only and never echoed."""
+        __tracebackhide__ = True
+        response = self.post("/api/v1/auth/login",
+                             json={"username": account.username, "password": account.password.reveal()})
+        if response.status_code != 200:
+            raise ApiFailure(f"login of {account.username} answered {response.status_code}: "
+                             f"{_short(response.text)}")
+        data = response.json().get("data") or {}
+        if not data.get("token"):
+            raise ApiFailure(f"login of {account.username} returned no token")
+        return data["token"]
+
+
+def poll(fetch, accept, deadline_s: float, interval_s: float = 0.25):
+    """Call ``fetch()`` until ``accept(value)`` is true; return the value, or the last one at the deadline.
+
+    Exceptions of ``fetch`` count as a not-yet (the last one is re-raised at the deadline).
+    """
+    end = time.monotonic() + deadline_s
+    last_exc: Exception | None = None
+    value = None
+    while True:
+        try:
+            value = fetch()
+            last_exc = None
+            if accept(value):
+                return value
+        except (requests.RequestException, ApiFailure, ValueError) as exc:
+            last_exc = exc
+        if time.monotonic() >= end:
+            if last_exc is not None:
+                raise last_exc
+            return value
+        time.sleep(interval_s)
