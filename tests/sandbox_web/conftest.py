@@ -16,13 +16,9 @@ from playwright.sync_api import BrowserContext, Page
 
 from ops.embedded_db import Server
 from ops.seed_accounts import TEST_CONVERSATION_IDENTIFIER, by_username
+from sandbox import stack as stack_runner
 from sandbox.fixture import write_fixture
 from sandbox.web.browser import launch_args
-
-try:
-    from sandbox import stack as stack_runner
-except ImportError:  # the stack runner is being written
-    import _stand_in_runner as stack_runner
 
 HTTP_TIMEOUT = 10
 
