@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "ops.commands.rehearse",
     "ops.commands.steps",
     "ops.commands.sandbox",
+    "ops.commands.report",
 ]
 
 

@@ -38,11 +38,13 @@ def test_browser_login_profile_logout_login(open_page, accounts, two_accounts, n
         logout = page.locator("[data-testid=logout-button]")
         if logout.count():
             logout.click()
+            page.wait_for_url(lambda url: "/login" in url)
         else:  # the real app at 30c9002 has no stable logout selector; leave as its store does
             page.evaluate("localStorage.removeItem('meeshy-auth')")
+        assert logged_in_username(page) is None
+    with allure.step("a protected page now sends to the login form"):
         page.goto("/conversations")
         page.wait_for_url(lambda url: "/login" in url)
-        assert logged_in_username(page) is None
     with allure.step("log in again"):
         login(page, account, event_deadline)
         assert logged_in_username(page) == account.username

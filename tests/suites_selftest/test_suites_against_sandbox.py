@@ -1,0 +1,136 @@
+"""The verification suites, run as an operator runs them, against the sandbox: healthy, then faulty.
+
+Design (to stay within a few minutes): the healthy sandbox gets the whole staging suite (with
+`-n 2`, timed) and the whole production suite. Each fault then gets its own stack and a run of
+the sections it should break plus neighbouring sections it must not break, and the set of failed
+checks must be exactly the expected one. The only mock is the Docker CLI on the compose host
+(fake_docker.py): no Docker engine can exist on this machine.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from harness import ROOT, env_file_text, fake_docker_path, run_suite
+
+from ops.seed_accounts import by_username
+from sandbox import stack
+
+pytestmark = pytest.mark.slow
+
+SUITES = ROOT / "tests" / "suites"
+STAGING_BUDGET_S = 180.0
+
+
+def _files(*modules: str) -> list[str]:
+    return [str(SUITES / f"test_{m}.py") for m in modules]
+
+
+# fault -> (sections run, checks that must fail; every other check run must pass or skip)
+FAULTS: dict[str, tuple[list[str], set[str]]] = {
+    "translator_down": (_files("health", "services", "translation", "uploads"), {
+        "test_health::test_gateway_health_reports_database_and_translation_up",
+        "test_health::test_translator_is_ready_with_models_loaded",
+        "test_services::test_every_service_is_running_and_healthy",
+        "test_translation::test_french_message_is_translated_into_every_language"}),
+    "translator_slow": (_files("health", "translation", "communities"), {
+        "test_translation::test_french_message_is_translated_into_every_language"}),
+    "models_not_loaded": (_files("health", "translation", "communities"), {
+        "test_health::test_translator_is_ready_with_models_loaded",
+        "test_translation::test_french_message_is_translated_into_every_language"}),
+    "db_down": (_files("health", "services", "data", "auth") + ["-k", "not chromium"], {
+        "test_health::test_gateway_health_reports_database_and_translation_up",
+        "test_services::test_every_service_is_running_and_healthy",
+        "test_auth::test_api_login_profile_logout_login"}),
+    "no_broadcast": (_files("realtime", "messaging", "translation"), {
+        "test_realtime::test_message_new_reaches_the_other_account_within_budget",
+        "test_realtime::test_two_browser_pages_see_each_others_messages[chromium]",
+        "test_messaging::test_text_message_is_delivered_and_stored"}),
+    "uploads_not_served": (_files("uploads", "data", "communities"), {
+        "test_uploads::test_upload_is_served_back_identical[image]",
+        "test_uploads::test_upload_is_served_back_identical[audio]",
+        "test_uploads::test_upload_is_served_back_identical[document]",
+        "test_data::test_attachment_urls_are_served"}),
+    "login_rejects": (_files("auth", "health", "communities", "uploads") + ["-k", "not chromium"], {
+        "test_auth::test_api_login_profile_logout_login",
+        "test_communities::test_open_the_test_community",
+        "test_communities::test_members_include_the_test_accounts",
+        "test_communities::test_post_in_a_community_conversation",
+        "test_uploads::test_upload_is_served_back_identical[image]",
+        "test_uploads::test_upload_is_served_back_identical[audio]",
+        "test_uploads::test_upload_is_served_back_identical[document]"}),
+    "health_lies": (_files("health", "auth", "data") + ["-k", "not chromium"], {
+        "test_auth::test_api_login_profile_logout_login"}),
+    "collection_missing": (_files("data", "communities", "health"), {
+        "test_data::test_collection_counts_equal_the_migration_report",
+        "test_data::test_prisma_indexes_exist",
+        "test_data::test_sampled_documents_fit_the_schema",
+        "test_communities::test_open_the_test_community",
+        "test_communities::test_members_include_the_test_accounts",
+        "test_communities::test_post_in_a_community_conversation"}),
+    "index_missing": (_files("data", "health"), {"test_data::test_prisma_indexes_exist"}),
+    "critical_log": (_files("services", "health", "messaging"), {
+        "test_services::test_logs_have_no_critical_error"}),
+}
+
+
+@pytest.fixture
+def sandbox(migrated, tmp_path: Path):
+    """Start a named stack over the migrated database; yields (info, env file, environment)."""
+    started: list[str] = []
+
+    def up(name: str, faults: tuple[str, ...] = ()):
+        info = stack.up(name, migrated.url, data="prisma", faults=faults, state_dir=tmp_path / "sandbox")
+        started.append(name)
+        env_file = tmp_path / f".env.{name}"
+        env_file.write_text(env_file_text(info, migrated.url, migrated.reports))
+        return env_file, fake_docker_path(tmp_path, Path(info.stack_dir) / "stack.json")
+
+    yield up
+    for name in started:
+        stack.down(name, tmp_path / "sandbox")
+
+
+def _explain(run) -> str:
+    return f"outcomes: {run.outcomes}\n--- output tail:\n{run.stdout[-4000:]}\n{run.stderr[-2000:]}"
+
+
+def test_staging_and_production_suites_pass_on_a_healthy_sandbox(sandbox, tmp_path, migrated):
+    env_file, env = sandbox("healthy-staging")
+    started = time.monotonic()
+    staging = run_suite(env_file, "staging", tmp_path / "staging", env, extra_args=("-n", "2"))
+    wall = time.monotonic() - started
+    assert staging.returncode == 0 and not staging.failed, _explain(staging)
+    assert len(staging.with_outcome("passed")) >= 25, _explain(staging)
+    assert wall < STAGING_BUDGET_S, f"staging suite with -n 2 took {wall:.0f}s"
+    # Another stack for production, as on the real servers (its own login limiter).
+    env_file, env = sandbox("healthy-production")
+    production = run_suite(env_file, "production", tmp_path / "production", env)
+    assert production.returncode == 0 and not production.failed, _explain(production)
+    assert "test_staging_only::test_verification_passed" not in production.outcomes
+    assert production.outcomes["test_production_only::test_writes_after_t0_are_present"] == "skipped"
+    _assert_no_secret([staging, production], env_file)
+
+
+def _assert_no_secret(runs, env_file: Path) -> None:
+    secrets = [by_username(u).password for u in ("alice_fr", "bob_en", "carlos_es", "maria_pt")]
+    for run in runs:
+        texts = {"stdout": run.stdout, "stderr": run.stderr, "junit": run.junit.read_text()}
+        texts.update({str(p): p.read_text(errors="replace") for p in run.allure_dir.iterdir() if p.is_file()})
+        for where, text in texts.items():
+            for secret in secrets:
+                assert secret not in text, f"a password of {env_file} appears in {where}"
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_each_fault_fails_exactly_its_checks(fault, sandbox, tmp_path):
+    selection, expected = FAULTS[fault]
+    env_file, env = sandbox(fault.replace("_", "-"), (fault,))
+    run = run_suite(env_file, "staging", tmp_path / "run", env, select=selection)
+    assert run.failed == expected, (f"{fault}: unexpected failures {sorted(run.failed - expected)}, "
+                                    f"missing failures {sorted(expected - run.failed)}\n" + _explain(run))
+    assert run.with_outcome("passed"), f"{fault}: no neighbouring check passed\n" + _explain(run)
+    if fault == "login_rejects":  # failure messages of a login check must not carry the password either
+        _assert_no_secret([run], env_file)
