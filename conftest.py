@@ -28,12 +28,21 @@ ROOT = Path(__file__).resolve().parent
 DEFAULT_ALLURE_DIR = ROOT / "reports" / "allure-results"
 
 CATEGORIES = [
-    {"name": "Target unreachable", "matchedStatuses": ["failed", "broken"],
-     "messageRegex": r".*(ConnectionError|ConnectTimeout|Connection refused|HostUnreachable).*"},
-    {"name": "Deadline exceeded", "matchedStatuses": ["failed", "broken"],
-     "messageRegex": r".*(deadline|timed out|TimeoutError|ReadTimeout).*"},
-    {"name": "Data differs from the migration report", "matchedStatuses": ["failed"],
-     "messageRegex": r".*(count|index|schema|report).*"},
+    {
+        "name": "Target unreachable",
+        "matchedStatuses": ["failed", "broken"],
+        "messageRegex": r".*(ConnectionError|ConnectTimeout|Connection refused|HostUnreachable).*",
+    },
+    {
+        "name": "Deadline exceeded",
+        "matchedStatuses": ["failed", "broken"],
+        "messageRegex": r".*(deadline|timed out|TimeoutError|ReadTimeout).*",
+    },
+    {
+        "name": "Data differs from the migration report",
+        "matchedStatuses": ["failed"],
+        "messageRegex": r".*(count|index|schema|report).*",
+    },
     {"name": "Check failed", "matchedStatuses": ["failed"]},
     {"name": "Check broken (error in the check or its fixture)", "matchedStatuses": ["broken"]},
 ]
@@ -45,8 +54,12 @@ _TARGET = pytest.StashKey[Target]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("meeshy-ops", "verification suites (pytest -m staging | production)")
-    group.addoption("--target-env", metavar="FILE", default=None,
-                    help="env file describing the target (CHECK_* keys; see .env.template)")
+    group.addoption(
+        "--target-env",
+        metavar="FILE",
+        default=None,
+        help="env file describing the target (CHECK_* keys; see .env.template)",
+    )
 
 
 def _suite_selected(config: pytest.Config) -> str | None:
@@ -99,7 +112,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report.sections = [(title, target.scrub(body)) for title, body in report.sections]
     if call.excinfo is not None and target.scrub(str(call.excinfo.value)) != str(call.excinfo.value):
         # Allure reads the exception itself; hand it a scrubbed one.
-        call.excinfo = pytest.ExceptionInfo.from_exception(AssertionError(target.scrub(str(call.excinfo.value))))
+        call.excinfo = pytest.ExceptionInfo.from_exception(
+            AssertionError(target.scrub(str(call.excinfo.value)))
+        )
 
 
 def _versions() -> dict[str, str]:
@@ -123,9 +138,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     results_dir = Path(results)
     results_dir.mkdir(parents=True, exist_ok=True)
     target = config.stash[_TARGET]
-    props = {"suite": config.stash[_SUITE], "target": target.name, "target.source": target.source,
-             **{f"target.{k}": v for k, v in target.public_properties().items()},
-             **{f"version.{k}": v for k, v in _versions().items()}}
+    props = {
+        "suite": config.stash[_SUITE],
+        "target": target.name,
+        "target.source": target.source,
+        **{f"target.{k}": v for k, v in target.public_properties().items()},
+        **{f"version.{k}": v for k, v in _versions().items()},
+    }
     lines = [f"{key}={target.scrub(str(value))}" for key, value in props.items()]
     (results_dir / "environment.properties").write_text("\n".join(lines) + "\n")
     (results_dir / "categories.json").write_text(json.dumps(CATEGORIES, indent=2) + "\n")

@@ -60,8 +60,13 @@ def main() -> None:
                     env_file = work / f".env.{len(rows)}"
                     env_file.write_text(env_file_text(info, target, reports))
                     started = time.monotonic()
-                    run = run_suite(env_file, "staging", work / f"run{len(rows)}",
-                                    fake_docker_path(work, Path(info.stack_dir) / "stack.json"), extra_args=extra)
+                    run = run_suite(
+                        env_file,
+                        "staging",
+                        work / f"run{len(rows)}",
+                        fake_docker_path(work, Path(info.stack_dir) / "stack.json"),
+                        extra_args=extra,
+                    )
                     wall = time.monotonic() - started
                 finally:
                     stack.down(f"bench{len(rows)}", work / "sandbox")

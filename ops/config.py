@@ -67,26 +67,33 @@ class KeySpec:
 KEYS: dict[str, KeySpec] = {
     "CHECK_TARGET": KeySpec("name of the target shown in reports: staging or production", default="staging"),
     "CHECK_FRONTEND_URL": KeySpec("web frontend base URL, e.g. https://staging.meeshy.me"),
-    "CHECK_GATEWAY_URL": KeySpec("gateway base URL (REST and Socket.IO), e.g. https://gate.staging.meeshy.me"),
+    "CHECK_GATEWAY_URL": KeySpec(
+        "gateway base URL (REST and Socket.IO), e.g. https://gate.staging.meeshy.me"
+    ),
     "CHECK_TRANSLATOR_URL": KeySpec("translator base URL, e.g. https://ml.staging.meeshy.me"),
     "CHECK_MONGODB_URL": KeySpec("MongoDB URL the data checks read (may embed credentials)", secret=True),
     "CHECK_MONGODB_DATABASE": KeySpec("database name; defaults to the URL's path, else meeshy"),
     "CHECK_MONGODB_TUNNEL": KeySpec(
         "host:port of MongoDB as seen from CHECK_SSH_HOST; the checks tunnel to it with Fabric "
-        "when CHECK_MONGODB_URL is absent"),
+        "when CHECK_MONGODB_URL is absent"
+    ),
     "CHECK_SSH_HOST": KeySpec("user@host[:port] running the compose project; 'local' for this machine"),
     "CHECK_SSH_KEY_FILE": KeySpec("private key for CHECK_SSH_HOST (default: the SSH agent and ~/.ssh)"),
     "CHECK_COMPOSE_PROJECT": KeySpec("docker compose project name, e.g. meeshy or staging"),
     "CHECK_COMPOSE_DIR": KeySpec("directory of the compose file on the host, e.g. /opt/meeshy/staging"),
-    "CHECK_ONESHOT_SERVICES": KeySpec("services allowed to have exited with code 0",
-                                      default="mongo-init,mongo-init-staging"),
+    "CHECK_ONESHOT_SERVICES": KeySpec(
+        "services allowed to have exited with code 0", default="mongo-init,mongo-init-staging"
+    ),
     "CHECK_EXPECTED_IMAGES": KeySpec("service=image pairs the running containers must use, comma separated"),
     "CHECK_EXPECTED_VOLUMES": KeySpec("docker volumes that must exist, comma separated"),
-    "CHECK_LOG_DIR": KeySpec("local directory of <service>.log files; replaces `docker compose logs` over SSH"),
+    "CHECK_LOG_DIR": KeySpec(
+        "local directory of <service>.log files; replaces `docker compose logs` over SSH"
+    ),
     "CHECK_LOG_SINCE_MINUTES": KeySpec("how far back the log check reads", default="15"),
     "CHECK_CRITICAL_LOG_PATTERN": KeySpec(
         "regular expression of a critical log line",
-        default=r"(?i)\b(critical|fatal|panic|uncaught exception|unhandled ?rejection|out of memory)\b"),
+        default=r"(?i)\b(critical|fatal|panic|uncaught exception|unhandled ?rejection|out of memory)\b",
+    ),
     "CHECK_ACCOUNT_1_USERNAME": KeySpec("first test account (sender)"),
     "CHECK_ACCOUNT_1_PASSWORD": KeySpec("its password", secret=True),
     "CHECK_ACCOUNT_2_USERNAME": KeySpec("second test account (receiver; one socket per user)"),
@@ -97,17 +104,29 @@ KEYS: dict[str, KeySpec] = {
     "CHECK_ACCOUNT_4_PASSWORD": KeySpec("its password", secret=True),
     "CHECK_TEST_CONVERSATION": KeySpec("id or identifier of the conversation the checks may write into"),
     "CHECK_TEST_COMMUNITY": KeySpec("id or identifier of the community the checks open and post in"),
-    "CHECK_TRANSLATION_LANGUAGES": KeySpec("languages a French message must be translated into", default="en,es"),
-    "CHECK_MIGRATION_REPORT": KeySpec("path of the JSON migration report whose counts the data checks expect"),
+    "CHECK_TRANSLATION_LANGUAGES": KeySpec(
+        "languages a French message must be translated into", default="en,es"
+    ),
+    "CHECK_MIGRATION_REPORT": KeySpec(
+        "path of the JSON migration report whose counts the data checks expect"
+    ),
     "CHECK_DRY_RUN_REPORT": KeySpec("path of the JSON dry-run report (staging)"),
     "CHECK_VERIFY_REPORT": KeySpec("path of the JSON verification report (staging)"),
-    "CHECK_RECORDED_WRITES": KeySpec("path of the JSON-lines file of writes made to the old production after T0"),
+    "CHECK_RECORDED_WRITES": KeySpec(
+        "path of the JSON-lines file of writes made to the old production after T0"
+    ),
     "CHECK_SNAPSHOT_DIR": KeySpec("directory holding pre-switch-<TS>/ snapshots, on CHECK_SSH_HOST"),
-    "CHECK_PRODUCTION_CONFIG_FILES": KeySpec("production config files to scan (compose, .env), on CHECK_SSH_HOST"),
-    "CHECK_STAGING_MARKERS": KeySpec("strings that must not appear in the production config",
-                                     default="staging.meeshy.me,:8443,:27018,:6380,meeshy-staging"),
+    "CHECK_PRODUCTION_CONFIG_FILES": KeySpec(
+        "production config files to scan (compose, .env), on CHECK_SSH_HOST"
+    ),
+    "CHECK_STAGING_MARKERS": KeySpec(
+        "strings that must not appear in the production config",
+        default="staging.meeshy.me,:8443,:27018,:6380,meeshy-staging",
+    ),
     "CHECK_EXPOSED_HOST": KeySpec("public address on which MongoDB and Redis must not answer without auth"),
-    "CHECK_EXPOSED_MONGODB_PORTS": KeySpec("MongoDB ports probed on CHECK_EXPOSED_HOST", default="27017,27018"),
+    "CHECK_EXPOSED_MONGODB_PORTS": KeySpec(
+        "MongoDB ports probed on CHECK_EXPOSED_HOST", default="27017,27018"
+    ),
     "CHECK_EXPOSED_REDIS_PORTS": KeySpec("Redis ports probed on CHECK_EXPOSED_HOST", default="6379,6380"),
     "CHECK_MONGO_UI_URL": KeySpec("MongoDB admin UI URL (must answer 401 without basic auth)"),
     "CHECK_REDIS_UI_URL": KeySpec("Redis admin UI URL"),
@@ -121,11 +140,14 @@ KEYS: dict[str, KeySpec] = {
     "CHECK_REALTIME_P95_MS": KeySpec("p95 budget of message:new delivery", default="1000"),
     "CHECK_LOAD_REQUESTS": KeySpec("requests of the /health load (as the runbook's ab -n)", default="1000"),
     "CHECK_LOAD_AUTH_REQUESTS": KeySpec(
-        "requests of the authenticated load; the gateway limits one IP to 300 per minute", default="250"),
+        "requests of the authenticated load; the gateway limits one IP to 300 per minute", default="250"
+    ),
     "CHECK_LOAD_CONCURRENCY": KeySpec("concurrent clients of the load (as ab -c)", default="10"),
     "CHECK_LOAD_MAX_ERROR_RATE": KeySpec("largest acceptable share of failed requests", default="0.01"),
     "CHECK_LOAD_P95_MS": KeySpec("p95 budget of one request under load", default="1000"),
-    "CHECK_VERIFY_TLS": KeySpec("verify TLS certificates (false only for a self-signed staging)", default="true"),
+    "CHECK_VERIFY_TLS": KeySpec(
+        "verify TLS certificates (false only for a self-signed staging)", default="true"
+    ),
 }
 
 _LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
@@ -214,8 +236,11 @@ class Target:
         shown = {}
         for key, spec in KEYS.items():
             value = self.values.get(key)
-            if value and not spec.secret and key.endswith(("_URL", "TARGET", "PROJECT", "CONVERSATION",
-                                                           "COMMUNITY", "SSH_HOST")):
+            if (
+                value
+                and not spec.secret
+                and key.endswith(("_URL", "TARGET", "PROJECT", "CONVERSATION", "COMMUNITY", "SSH_HOST"))
+            ):
                 shown[key] = self.scrub(value)
         return shown
 

@@ -22,8 +22,20 @@ from ops.errors import OpsError
 
 GENERATE_TIMEOUT_S = 300
 # Runbook sections, in its order (Phase 3 automatic validation, then the manual checklist).
-SECTIONS = ("Services", "Health", "Data", "Migration reports", "Authentication", "Messaging", "Translation",
-            "Uploads", "Communities", "Real time", "Load", "Production switch")
+SECTIONS = (
+    "Services",
+    "Health",
+    "Data",
+    "Migration reports",
+    "Authentication",
+    "Messaging",
+    "Translation",
+    "Uploads",
+    "Communities",
+    "Real time",
+    "Load",
+    "Production switch",
+)
 FIGURES = ("message:new latency (ms)", "counts: report vs database")
 
 
@@ -88,7 +100,9 @@ def read_results(results_dir: Path) -> Summary:
         sections.setdefault(section, Section(section)).outcomes[result["name"]] = result["status"]
         if result["status"] in ("failed", "broken"):
             message = (result.get("statusDetails") or {}).get("message", "").strip().splitlines()
-            failures.append(f"{section} / {result['name']}: {message[0][:200] if message else result['status']}")
+            failures.append(
+                f"{section} / {result['name']}: {message[0][:200] if message else result['status']}"
+            )
         for attachment in _attachments(result):
             source = results_dir / attachment.get("source", "")
             if attachment.get("name") in FIGURES and source.is_file():
@@ -96,8 +110,11 @@ def read_results(results_dir: Path) -> Summary:
             elif attachment.get("name", "").startswith("load ") and source.is_file():
                 loads.append(source.read_text().strip())
     env_file = results_dir / "environment.properties"
-    environment = dict(line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line) \
-        if env_file.is_file() else {}
+    environment = (
+        dict(line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line)
+        if env_file.is_file()
+        else {}
+    )
     ordered = {name: sections[name] for name in SECTIONS if name in sections}
     ordered.update({name: s for name, s in sections.items() if name not in ordered})
     return Summary(ordered, environment, figures, loads, failures)
@@ -105,24 +122,44 @@ def read_results(results_dir: Path) -> Summary:
 
 def summary_markdown(summary: Summary) -> str:
     env = summary.environment
-    lines = [f"# Sign-off: {env.get('suite', 'suite')} checks of {env.get('target', 'target')} — {summary.verdict}",
-             "", f"Generated {time.strftime('%Y-%m-%d %H:%M:%S %Z')}. Tests: " +
-             ", ".join(f"{n} {status}" for status, n in sorted(summary.counts.items())) + ".", "",
-             "| runbook section | verdict | passed | failed | skipped |", "| --- | --- | --- | --- | --- |"]
+    lines = [
+        f"# Sign-off: {env.get('suite', 'suite')} checks of {env.get('target', 'target')}: {summary.verdict}",
+        "",
+        f"Generated {time.strftime('%Y-%m-%d %H:%M:%S %Z')}. Tests: "
+        + ", ".join(f"{n} {status}" for status, n in sorted(summary.counts.items()))
+        + ".",
+        "",
+        "| runbook section | verdict | passed | failed | skipped |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for s in summary.sections.values():
         values = list(s.outcomes.values())
-        lines.append(f"| {s.name} | {s.verdict} | {values.count('passed')} | "
-                     f"{values.count('failed') + values.count('broken')} | {values.count('skipped')} |")
+        lines.append(
+            f"| {s.name} | {s.verdict} | {values.count('passed')} | "
+            f"{values.count('failed') + values.count('broken')} | {values.count('skipped')} |"
+        )
     latency = summary.figures.get("message:new latency (ms)")
     if isinstance(latency, dict):
-        lines += ["", "## Real time (message:new between two accounts)", "",
-                  f"{latency.get('count')} messages: p50 {latency.get('p50_ms')} ms, p95 {latency.get('p95_ms')} ms, "
-                  f"max {latency.get('max_ms')} ms."]
+        lines += [
+            "",
+            "## Real time (message:new between two accounts)",
+            "",
+            f"{latency.get('count')} messages: p50 {latency.get('p50_ms')} ms, "
+            f"p95 {latency.get('p95_ms')} ms, "
+            f"max {latency.get('max_ms')} ms.",
+        ]
     counts = summary.figures.get("counts: report vs database")
     if isinstance(counts, dict):
-        lines += ["", "## Counts: migration report vs database", "", "| collection | expected | found |",
-                  "| --- | --- | --- |"]
-        lines += [f"| {name} | {row.get('expected')} | {row.get('found')} |" for name, row in sorted(counts.items())]
+        lines += [
+            "",
+            "## Counts: migration report vs database",
+            "",
+            "| collection | expected | found |",
+            "| --- | --- | --- |",
+        ]
+        lines += [
+            f"| {name} | {row.get('expected')} | {row.get('found')} |" for name, row in sorted(counts.items())
+        ]
     if summary.loads:
         lines += ["", "## Load", ""] + [f"- {line}" for line in summary.loads]
     if summary.failures:
@@ -140,8 +177,12 @@ def summary_html(markdown: str) -> str:
         if line.startswith("|"):
             cells = [html.escape(c.strip()) for c in line.strip("|").split("|")]
             tag = "th" if not in_table else "td"
-            body.append(("<table>" if not in_table else "") + "<tr>" +
-                        "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>")
+            body.append(
+                ("<table>" if not in_table else "")
+                + "<tr>"
+                + "".join(f"<{tag}>{c}</{tag}>" for c in cells)
+                + "</tr>"
+            )
             in_table = True
             continue
         if in_table:
@@ -156,19 +197,36 @@ def summary_html(markdown: str) -> str:
             body.append(f"<p>{html.escape(line)}</p>")
     if in_table:
         body.append("</table>")
-    style = ("body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse}"
-             "td,th{border:1px solid #ccc;padding:.2em .6em}")
-    return f"<!doctype html><meta charset=utf-8><title>Sign-off</title><style>{style}</style>\n" + \
-        "\n".join(body) + "\n"
+    style = (
+        "body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:.2em .6em}"
+    )
+    return (
+        f"<!doctype html><meta charset=utf-8><title>Sign-off</title><style>{style}</style>\n"
+        + "\n".join(body)
+        + "\n"
+    )
 
 
 def generate_html(results_dir: Path, output_dir: Path, history: Path, name: str) -> None:
     """Allure 3 from npm, with its history file kept between runs."""
     config = results_dir.parent / "allurerc.json"
-    config.write_text(json.dumps({"name": name, "output": str(output_dir.resolve()),
-                                  "historyPath": str(history.resolve())}))
-    command = ["npx", "--no-install", "allure", "generate", str(results_dir.resolve()), "--config", str(config),
-               "--output", str(output_dir.resolve()), "--report-name", name]
+    config.write_text(
+        json.dumps({"name": name, "output": str(output_dir.resolve()), "historyPath": str(history.resolve())})
+    )
+    command = [
+        "npx",
+        "--no-install",
+        "allure",
+        "generate",
+        str(results_dir.resolve()),
+        "--config",
+        str(config),
+        "--output",
+        str(output_dir.resolve()),
+        "--report-name",
+        name,
+    ]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=GENERATE_TIMEOUT_S)
     except FileNotFoundError as exc:
@@ -189,24 +247,42 @@ def build_report(results_dir: Path, output_dir: Path, html_report: bool = True) 
     html_path.write_text(summary_html(markdown))
     if html_report:
         env = summary.environment
-        generate_html(results_dir, output_dir, output_dir.parent / "allure-history.jsonl",
-                      f"meeshy-ops {env.get('suite', '')} — {env.get('target', '')}".strip(" —"))
+        generate_html(
+            results_dir,
+            output_dir,
+            output_dir.parent / "allure-history.jsonl",
+            f"meeshy-ops {env.get('suite', '')} — {env.get('target', '')}".strip(" —"),
+        )
     return summary, md_path, html_path
 
 
 @click.command("report")
-@click.option("--results", "results_dir", type=click.Path(path_type=Path), default=Path("reports/allure-results"),
-              show_default=True, help="Allure results of a suite run")
-@click.option("--output", "output_dir", type=click.Path(path_type=Path), default=Path("reports/allure-report"),
-              show_default=True, help="where the HTML report goes (sign-off.md/.html beside it)")
+@click.option(
+    "--results",
+    "results_dir",
+    type=click.Path(path_type=Path),
+    default=Path("reports/allure-results"),
+    show_default=True,
+    help="Allure results of a suite run",
+)
+@click.option(
+    "--output",
+    "output_dir",
+    type=click.Path(path_type=Path),
+    default=Path("reports/allure-report"),
+    show_default=True,
+    help="where the HTML report goes (sign-off.md/.html beside it)",
+)
 @click.option("--no-html", is_flag=True, help="only the sign-off summary, without running Allure")
 def report(results_dir: Path, output_dir: Path, no_html: bool) -> None:
     """Build the Allure HTML report (history kept between runs) and the one-page sign-off summary."""
     summary, md_path, html_path = build_report(results_dir, output_dir, html_report=not no_html)
     for section in summary.sections.values():
         click.echo(f"{section.verdict:8} {section.name}")
-    click.echo(f"{summary.verdict}: sign-off summary {md_path} and {html_path}"
-               + ("" if no_html else f"; HTML report {output_dir}/index.html"))
+    click.echo(
+        f"{summary.verdict}: sign-off summary {md_path} and {html_path}"
+        + ("" if no_html else f"; HTML report {output_dir}/index.html")
+    )
 
 
 commands = [report]

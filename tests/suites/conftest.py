@@ -75,8 +75,12 @@ def accounts(target: Target) -> list[Account]:
 
 @pytest.fixture(scope="session")
 def two_accounts(accounts: list[Account], need) -> list[Account]:
-    need("CHECK_ACCOUNT_1_USERNAME", "CHECK_ACCOUNT_1_PASSWORD", "CHECK_ACCOUNT_2_USERNAME",
-         "CHECK_ACCOUNT_2_PASSWORD")
+    need(
+        "CHECK_ACCOUNT_1_USERNAME",
+        "CHECK_ACCOUNT_1_PASSWORD",
+        "CHECK_ACCOUNT_2_USERNAME",
+        "CHECK_ACCOUNT_2_PASSWORD",
+    )
     return accounts[:2]
 
 
@@ -138,7 +142,9 @@ def conversation_id(target: Target, need, sender: Api) -> str:
             if conversation.get("identifier") == ref:
                 return conversation["id"]
         if not (page.get("pagination") or {}).get("hasMore"):
-            raise AssertionError(f"test conversation {ref} is not among the first test account's conversations")
+            raise AssertionError(
+                f"test conversation {ref} is not among the first test account's conversations"
+            )
         offset += 50
 
 
@@ -194,13 +200,16 @@ def writes() -> Iterator[Writes]:
 
 # --- sockets ------------------------------------------------------------------------------------
 @pytest.fixture
-def connect_socket(target: Target, token_for, verify_tls: bool,
-                   event_deadline: float) -> Iterator[Callable[[Account], RealtimeClient]]:
+def connect_socket(
+    target: Target, token_for, verify_tls: bool, event_deadline: float
+) -> Iterator[Callable[[Account], RealtimeClient]]:
     """A factory of authenticated sockets, one per account, all closed at the end of the test."""
     opened: list[RealtimeClient] = []
 
     def connect(account: Account) -> RealtimeClient:
-        client = RealtimeClient(target.get("CHECK_GATEWAY_URL"), token_for(account), account.username, verify_tls)
+        client = RealtimeClient(
+            target.get("CHECK_GATEWAY_URL"), token_for(account), account.username, verify_tls
+        )
         opened.append(client)
         client.connect(event_deadline)
         return client
@@ -225,8 +234,10 @@ def open_page(browser, request: pytest.FixtureRequest, target: Target, tmp_path:
     contexts = []
 
     def open_() -> object:
-        context = browser.new_context(base_url=target.get("CHECK_FRONTEND_URL"),
-                                      ignore_https_errors=target.get("CHECK_VERIFY_TLS") == "false")
+        context = browser.new_context(
+            base_url=target.get("CHECK_FRONTEND_URL"),
+            ignore_https_errors=target.get("CHECK_VERIFY_TLS") == "false",
+        )
         context.set_default_timeout(target.get_float("CHECK_EVENT_DEADLINE_S") * 1000)
         context.tracing.start(screenshots=True, snapshots=True)
         contexts.append(context)
@@ -237,8 +248,9 @@ def open_page(browser, request: pytest.FixtureRequest, target: Target, tmp_path:
     for n, context in enumerate(contexts):
         if failed:
             for m, page in enumerate(context.pages):
-                allure.attach(page.screenshot(full_page=True), f"screenshot page {n}.{m}",
-                              allure.attachment_type.PNG)
+                allure.attach(
+                    page.screenshot(full_page=True), f"screenshot page {n}.{m}", allure.attachment_type.PNG
+                )
             trace = tmp_path / f"trace-{n}.zip"
             context.tracing.stop(path=str(trace))
             allure.attach.file(str(trace), f"playwright trace {n}", extension="zip")

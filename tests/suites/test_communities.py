@@ -32,9 +32,14 @@ def test_post_in_a_community_conversation(community, sender, tag, writes):
     assert conversations, "the test community has no conversation the first test account belongs to"
     conversation_id = conversations[0]["id"]
     content = tag("Message dans la communauté")
-    created = sender.data("POST", f"/api/v1/conversations/{conversation_id}/messages", expect=(200, 201),
-                          json={"content": content, "originalLanguage": "fr"})
+    created = sender.data(
+        "POST",
+        f"/api/v1/conversations/{conversation_id}/messages",
+        expect=(200, 201),
+        json={"content": content, "originalLanguage": "fr"},
+    )
     writes.message(sender, created["id"])
     listed = sender.data("GET", f"/api/v1/conversations/{conversation_id}/messages?limit=50")
-    assert any(m["id"] == created["id"] and m["content"] == content for m in listed), \
+    assert any(m["id"] == created["id"] and m["content"] == content for m in listed), (
         "the posted message is not in the community conversation"
+    )

@@ -23,11 +23,14 @@ SAMPLE_SIZE = 20
 @pytest.fixture(scope="module")
 def db(target):
     if target.missing("CHECK_MONGODB_URL") and target.missing("CHECK_MONGODB_TUNNEL", "CHECK_SSH_HOST"):
-        pytest.skip(f"target key CHECK_MONGODB_URL (or CHECK_MONGODB_TUNNEL with CHECK_SSH_HOST) not set "
-                    f"({target.source})")
+        pytest.skip(
+            f"target key CHECK_MONGODB_URL (or CHECK_MONGODB_TUNNEL with CHECK_SSH_HOST) not set "
+            f"({target.source})"
+        )
     with mongodb_url(target) as url:
-        client = pymongo.MongoClient(url, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000,
-                                     socketTimeoutMS=20000)
+        client = pymongo.MongoClient(
+            url, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000, socketTimeoutMS=20000
+        )
         name = target.get("CHECK_MONGODB_DATABASE") or client.get_default_database("meeshy").name
         yield client[name]
         client.close()
@@ -65,8 +68,10 @@ def test_collection_counts_equal_the_migration_report(db, migration_report):
         found = db[c.name].count_documents(before) if c.name in present else None
         table[c.name] = {"expected": c.expected_in_target, "found": found}
         if found != c.expected_in_target:
-            wrong.append(f"{c.name}: {found if found is not None else 'collection missing'} "
-                         f"instead of {c.expected_in_target}")
+            wrong.append(
+                f"{c.name}: {found if found is not None else 'collection missing'} "
+                f"instead of {c.expected_in_target}"
+            )
     attach_json("counts: report vs database", table)
     assert not wrong, "counts differ from the migration report: " + "; ".join(wrong)
 
@@ -95,14 +100,19 @@ def test_sampled_documents_fit_the_schema(db, schema):
         docs = list(db[model.collection].find({}).sort("_id", 1).limit(SAMPLE_SIZE))
         sampled[model.name] = len(docs)
         for doc in docs:
-            problems += [f"{model.name} {doc['_id']}: {p}" for p in validate_document(model, doc, schema.enums)]
+            problems += [
+                f"{model.name} {doc['_id']}: {p}" for p in validate_document(model, doc, schema.enums)
+            ]
     attach_json("documents sampled per model", sampled)
     assert not problems, f"{len(problems)} schema problems, first ones: {problems[:10]}"
 
 
 def test_attachment_urls_are_served(db, gateway):
-    attachments = list(db["MessageAttachment"].find({"fileUrl": {"$exists": True, "$ne": None}},
-                                                    {"fileUrl": 1, "mimeType": 1}).limit(5))
+    attachments = list(
+        db["MessageAttachment"]
+        .find({"fileUrl": {"$exists": True, "$ne": None}}, {"fileUrl": 1, "mimeType": 1})
+        .limit(5)
+    )
     if not attachments:
         pytest.skip("no MessageAttachment with a fileUrl in the database")
     failures = []

@@ -1,4 +1,4 @@
-"""Health: gateway, translator and frontend answer with healthy bodies before a deadline; admin UIs ask for auth."""
+"""Health: gateway, translator and frontend answer healthy bodies within a deadline; admin UIs need auth."""
 
 from __future__ import annotations
 
@@ -38,17 +38,24 @@ def _poll_json(api: Api, path: str, accept, deadline: float) -> tuple[int, objec
 def test_gateway_health_reports_database_and_translation_up(gateway, deadline):
     def healthy(status, body):
         services = (body or {}).get("services") or {}
-        return (status == 200 and body.get("status") == "healthy"
-                and (services.get("database") or {}).get("status") == "up"
-                and (services.get("translation") or {}).get("status") == "up")
+        return (
+            status == 200
+            and body.get("status") == "healthy"
+            and (services.get("database") or {}).get("status") == "up"
+            and (services.get("translation") or {}).get("status") == "up"
+        )
 
     status, body = _poll_json(gateway, "/health", healthy, deadline)
     assert status == 200, f"gateway /health answered {status}: {body}"
     services = body.get("services") or {}
     assert body.get("status") == "healthy", f"gateway status {body.get('status')!r}"
     assert (services.get("database") or {}).get("status") == "up", f"database: {services.get('database')}"
-    assert (services.get("translation") or {}).get("status") == "up", f"translation: {services.get('translation')}"
-    assert isinstance((services.get("database") or {}).get("userCount"), int), "no userCount in the database block"
+    assert (services.get("translation") or {}).get("status") == "up", (
+        f"translation: {services.get('translation')}"
+    )
+    assert isinstance((services.get("database") or {}).get("userCount"), int), (
+        "no userCount in the database block"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -60,12 +67,17 @@ def translator(target, need, http_timeout, verify_tls) -> Api:
 def test_translator_is_ready_with_models_loaded(translator, deadline):
     status, body = _poll_json(translator, "/ready", lambda s, b: s == 200, deadline)
     assert status == 200 and (body or {}).get("status") == "ready", f"translator /ready: {status} {body}"
-    status, body = _poll_json(translator, "/health",
-                              lambda s, b: (b or {}).get("summary", {}).get("models_loaded") is True, deadline)
+    status, body = _poll_json(
+        translator,
+        "/health",
+        lambda s, b: (b or {}).get("summary", {}).get("models_loaded") is True,
+        deadline,
+    )
     summary = (body or {}).get("summary") or {}
     assert body.get("status") == "healthy", f"translator status {body.get('status')!r}"
-    assert summary.get("models_loaded") is True and not summary.get("models_loading"), \
+    assert summary.get("models_loaded") is True and not summary.get("models_loading"), (
         f"translation models not loaded: {summary}"
+    )
 
 
 def test_frontend_answers(target, need, http_timeout, verify_tls, deadline):
@@ -74,12 +86,16 @@ def test_frontend_answers(target, need, http_timeout, verify_tls, deadline):
     status, body = _poll_json(web, "/api/health", lambda s, b: s == 200, deadline)
     assert status == 200 and (body or {}).get("status") == "healthy", f"frontend /api/health: {status} {body}"
     page = web.get("/login")
-    assert page.status_code == 200 and "login-form-username" in page.text, \
+    assert page.status_code == 200 and "login-form-username" in page.text, (
         f"frontend /login answered {page.status_code} without the login form"
+    )
 
 
-ADMIN_UIS = {"mongodb-ui": "CHECK_MONGO_UI_URL", "redis-ui": "CHECK_REDIS_UI_URL",
-             "traefik-dashboard": "CHECK_TRAEFIK_URL"}
+ADMIN_UIS = {
+    "mongodb-ui": "CHECK_MONGO_UI_URL",
+    "redis-ui": "CHECK_REDIS_UI_URL",
+    "traefik-dashboard": "CHECK_TRAEFIK_URL",
+}
 
 
 @pytest.mark.parametrize("key", ADMIN_UIS.values(), ids=ADMIN_UIS.keys())

@@ -1,4 +1,4 @@
-"""Load: a bounded load on /health and on one authenticated read route, error rate and p95 under thresholds."""
+"""Load: a bounded load on /health and one authenticated read route; error rate and p95 under thresholds."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ pytestmark = [pytest.mark.staging, pytest.mark.production, allure.feature("Load"
 
 @pytest.fixture(scope="module")
 def limits(target) -> tuple[float, float, int]:
-    return (target.get_float("CHECK_LOAD_MAX_ERROR_RATE"), target.get_float("CHECK_LOAD_P95_MS"),
-            target.get_int("CHECK_LOAD_CONCURRENCY"))
+    return (
+        target.get_float("CHECK_LOAD_MAX_ERROR_RATE"),
+        target.get_float("CHECK_LOAD_P95_MS"),
+        target.get_int("CHECK_LOAD_CONCURRENCY"),
+    )
 
 
 def _assert_within(result, limits) -> None:
@@ -24,13 +27,24 @@ def _assert_within(result, limits) -> None:
 
 
 def test_health_under_load(gateway, target, limits, http_timeout, verify_tls):
-    result = run_load(f"{gateway.base_url}/health", target.get_int("CHECK_LOAD_REQUESTS"), limits[2],
-                      http_timeout, verify_tls=verify_tls)
+    result = run_load(
+        f"{gateway.base_url}/health",
+        target.get_int("CHECK_LOAD_REQUESTS"),
+        limits[2],
+        http_timeout,
+        verify_tls=verify_tls,
+    )
     _assert_within(result, limits)
 
 
 def test_authenticated_read_under_load(sender, conversation_id, target, limits, http_timeout, verify_tls):
     url = f"{sender.base_url}/api/v1/conversations/{conversation_id}/messages?limit=20"
-    result = run_load(url, target.get_int("CHECK_LOAD_AUTH_REQUESTS"), limits[2], http_timeout,
-                      headers={"Authorization": f"Bearer {sender.token}"}, verify_tls=verify_tls)
+    result = run_load(
+        url,
+        target.get_int("CHECK_LOAD_AUTH_REQUESTS"),
+        limits[2],
+        http_timeout,
+        headers={"Authorization": f"Bearer {sender.token}"},
+        verify_tls=verify_tls,
+    )
     _assert_within(result, limits)

@@ -27,8 +27,9 @@ def _reread(api, conversation_id: str, message_id: str) -> dict:
     return found[0]
 
 
-def test_text_message_is_delivered_and_stored(pair, sender, receiver, conversation_id, tag, writes,
-                                              event_deadline):
+def test_text_message_is_delivered_and_stored(
+    pair, sender, receiver, conversation_id, tag, writes, event_deadline
+):
     a, b = pair
     content = tag("Bonjour, ceci est un message de vérification")
     started = time.monotonic()
@@ -59,8 +60,9 @@ def test_reply_points_to_its_parent(pair, sender, receiver, conversation_id, tag
     assert _reread(sender, conversation_id, reply).get("replyToId") == parent
 
 
-def test_reaction_is_acknowledged_and_reread(pair, sender, receiver, two_accounts, conversation_id, tag, writes,
-                                             event_deadline):
+def test_reaction_is_acknowledged_and_reread(
+    pair, sender, receiver, two_accounts, conversation_id, tag, writes, event_deadline
+):
     a, b = pair
     message_id = send_message(a, conversation_id, tag("Réagissez"), event_deadline)
     writes.message(sender, message_id)

@@ -102,11 +102,18 @@ def test_pre_switch_snapshot_exists_with_manifest(target, need):
     directory = target.get("CHECK_SNAPSHOT_DIR")
     host = open_host(target)
     try:
-        latest = host.check_output("ls -1d -- %s/pre-switch-* 2>/dev/null | grep -v '\\.tar\\.gz$' | sort | "
-                                   "tail -n 1", directory)
+        latest = host.check_output(
+            "ls -1d -- %s/pre-switch-* 2>/dev/null | grep -v '\\.tar\\.gz$' | sort | tail -n 1", directory
+        )
         assert latest, f"no pre-switch-<TS> snapshot under {directory}"
-        manifest = next((f"{latest}/{name}" for name in ("MANIFEST.md", "manifest.json")
-                         if host.exists(f"{latest}/{name}")), None)
+        manifest = next(
+            (
+                f"{latest}/{name}"
+                for name in ("MANIFEST.md", "manifest.json")
+                if host.exists(f"{latest}/{name}")
+            ),
+            None,
+        )
         assert manifest, f"{latest} has no MANIFEST.md nor manifest.json"
         assert host.read_text(manifest).strip(), f"{manifest} is empty"
         allure.attach(host.read_text(manifest)[:20000], "snapshot manifest", allure.attachment_type.TEXT)

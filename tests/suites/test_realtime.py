@@ -14,8 +14,9 @@ from checklib.stats import plot_svg, summary_ms, table_markdown
 pytestmark = [pytest.mark.staging, pytest.mark.production, allure.feature("Real time"), SOCKET_GROUP]
 
 
-def test_message_new_reaches_the_other_account_within_budget(connect_socket, two_accounts, sender, target,
-                                                             conversation_id, tag, writes, event_deadline):
+def test_message_new_reaches_the_other_account_within_budget(
+    connect_socket, two_accounts, sender, target, conversation_id, tag, writes, event_deadline
+):
     count = target.get_int("CHECK_REALTIME_MESSAGES")
     budget_ms = target.get_float("CHECK_REALTIME_P95_MS")
     a, b = connect_socket(two_accounts[0]), connect_socket(two_accounts[1])
@@ -25,19 +26,24 @@ def test_message_new_reaches_the_other_account_within_budget(connect_socket, two
         started = time.monotonic()
         message_id = send_message(a, conversation_id, tag(f"latence {n + 1}/{count}"), event_deadline)
         writes.message(sender, message_id)
-        arrived = b.wait_all("message:new", lambda m, mid=message_id: m["id"] == mid, 1, event_deadline,
-                             since=started)[0][0]
+        arrived = b.wait_all(
+            "message:new", lambda m, mid=message_id: m["id"] == mid, 1, event_deadline, since=started
+        )[0][0]
         latencies.append(arrived - started)
     stats = summary_ms(latencies)
     attach_json("message:new latency (ms)", stats)
     attach_text("message:new latency table", table_markdown(latencies, "message:new"), markdown=True)
-    allure.attach(plot_svg(latencies, "message:new latency"), "message:new latency plot",
-                  allure.attachment_type.SVG)
-    assert stats["p95_ms"] <= budget_ms, f"p95 {stats['p95_ms']} ms over the {budget_ms:.0f} ms budget ({stats})"
+    allure.attach(
+        plot_svg(latencies, "message:new latency"), "message:new latency plot", allure.attachment_type.SVG
+    )
+    assert stats["p95_ms"] <= budget_ms, (
+        f"p95 {stats['p95_ms']} ms over the {budget_ms:.0f} ms budget ({stats})"
+    )
 
 
-def test_two_browser_pages_see_each_others_messages(open_page, accounts, two_accounts, target, need,
-                                                    conversation_id, api_of, tag, writes, event_deadline):
+def test_two_browser_pages_see_each_others_messages(
+    open_page, accounts, two_accounts, target, need, conversation_id, api_of, tag, writes, event_deadline
+):
     need("CHECK_FRONTEND_URL")
     first, second = (accounts[2], accounts[3]) if len(accounts) >= 4 else two_accounts
     pages = []

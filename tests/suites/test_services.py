@@ -46,8 +46,11 @@ def test_containers_use_the_expected_images(containers, target, need):
     need("CHECK_EXPECTED_IMAGES")
     expected = dict(pair.split("=", 1) for pair in target.get_list("CHECK_EXPECTED_IMAGES"))
     actual = {c.service: c.image for c in containers}
-    wrong = {s: f"{actual.get(s, 'absent')} instead of {image}" for s, image in expected.items()
-             if actual.get(s) != image}
+    wrong = {
+        s: f"{actual.get(s, 'absent')} instead of {image}"
+        for s, image in expected.items()
+        if actual.get(s) != image
+    }
     assert not wrong, f"images differ: {wrong}"
 
 
@@ -68,13 +71,18 @@ def test_logs_have_no_critical_error(target):
             pytest.skip(f"target key CHECK_LOG_DIR, or {', '.join(missing)}, not set ({target.source})")
         host = open_host(target)
         try:
-            logs = Compose(host, target.get("CHECK_COMPOSE_PROJECT"), target.get("CHECK_COMPOSE_DIR")) \
-                .logs_since(minutes)
+            logs = Compose(
+                host, target.get("CHECK_COMPOSE_PROJECT"), target.get("CHECK_COMPOSE_DIR")
+            ).logs_since(minutes)
         finally:
             host.close()
     pattern = re.compile(target.get("CHECK_CRITICAL_LOG_PATTERN"))
-    hits = [f"{service}: {target.scrub(line)[:300]}" for service, lines in logs.items()
-            for line in lines if pattern.search(line)]
+    hits = [
+        f"{service}: {target.scrub(line)[:300]}"
+        for service, lines in logs.items()
+        for line in lines
+        if pattern.search(line)
+    ]
     attach_text("log lines read", "\n".join(f"{s}: {len(lines)} lines" for s, lines in logs.items()))
     assert logs, "no log was read"
     assert not hits, f"{len(hits)} critical log lines in the last {minutes} min:\n" + "\n".join(hits[:20])

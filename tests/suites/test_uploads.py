@@ -28,6 +28,9 @@ def test_upload_is_served_back_identical(kind, sender, gateway, run_id, writes):
     with allure.step(f"GET {attachment['fileUrl']}"):
         served = gateway.get(attachment["fileUrl"])
         assert served.status_code == 200, f"fileUrl answered {served.status_code}"
-        assert served.headers.get("Content-Type", "").split(";")[0] == mime, \
+        assert served.headers.get("Content-Type", "").split(";")[0] == mime, (
             f"served as {served.headers.get('Content-Type')}"
-        assert served.content == content, f"served {len(served.content)} bytes that differ from the {len(content)} sent"
+        )
+        assert served.content == content, (
+            f"served {len(served.content)} bytes that differ from the {len(content)} sent"
+        )

@@ -27,8 +27,10 @@ class Migrated:
 
 
 def _engine_available() -> bool:
-    return (importlib.util.find_spec("ops.migration.engine") is not None
-            and importlib.util.find_spec("ops.migration.verify") is not None)
+    return (
+        importlib.util.find_spec("ops.migration.engine") is not None
+        and importlib.util.find_spec("ops.migration.verify") is not None
+    )
 
 
 @pytest.fixture(scope="session")
@@ -40,9 +42,14 @@ def migrated(mongo_server: Server, tmp_path_factory: pytest.TempPathFactory) -> 
         client.drop_database(f"suites_legacy_{worker}")
         client.drop_database(f"suites_target_{worker}")
     reports_dir = tmp_path_factory.mktemp("reports")
-    reports = {"migration": reports_dir / "migration-report.json", "verify": reports_dir / "verify-report.json"}
+    reports = {
+        "migration": reports_dir / "migration-report.json",
+        "verify": reports_dir / "verify-report.json",
+    }
     if not _engine_available():
-        pytest.skip("the migration engine (ops.migration.engine, ops.migration.verify) is not in the tree yet")
+        pytest.skip(
+            "the migration engine (ops.migration.engine, ops.migration.verify) is not in the tree yet"
+        )
     from ops.migration.engine import migrate
     from ops.migration.verify import verify
 

@@ -15,8 +15,11 @@ from pathlib import Path
 
 import requests
 
-IMAGES = {"translator": "isopen/meeshy-translator:staging", "gateway": "isopen/meeshy-gateway:staging",
-          "web": "isopen/meeshy-web:staging"}
+IMAGES = {
+    "translator": "isopen/meeshy-translator:staging",
+    "gateway": "isopen/meeshy-gateway:staging",
+    "web": "isopen/meeshy-web:staging",
+}
 HEALTH = {"translator": "/health", "gateway": "/health", "web": "/api/health"}
 VOLUMES = ("meeshy-staging-gateway-uploads", "meeshy-staging-models-data")
 
@@ -42,9 +45,16 @@ def ps(state: dict) -> list[dict]:
         pid = state["pids"].get(service)
         running = pid is not None and _alive(pid)
         health = ("healthy" if _healthy(urls[service] + HEALTH[service]) else "unhealthy") if running else ""
-        rows.append({"Service": service, "Name": f"meeshy-{service}-staging", "Image": image,
-                     "State": "running" if running else "exited", "Health": health,
-                     "ExitCode": 0 if running else 1})
+        rows.append(
+            {
+                "Service": service,
+                "Name": f"meeshy-{service}-staging",
+                "Image": image,
+                "State": "running" if running else "exited",
+                "Health": health,
+                "ExitCode": 0 if running else 1,
+            }
+        )
     return rows
 
 
@@ -54,7 +64,7 @@ def main(argv: list[str]) -> int:
         print("\n".join(VOLUMES))
         return 0
     if argv[:1] == ["compose"] and "-p" in argv:
-        rest = argv[argv.index("-p") + 2:]
+        rest = argv[argv.index("-p") + 2 :]
         if rest[:1] == ["ps"]:
             print("\n".join(json.dumps(row) for row in ps(state)))
             return 0

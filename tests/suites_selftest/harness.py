@@ -22,7 +22,9 @@ SUITE_ACCOUNTS = ("alice_fr", "bob_en", "carlos_es", "maria_pt")
 TRANSLATION_LANGUAGES = "en,es,pt"
 
 
-def env_file_text(stack, mongodb_url: str, reports: dict[str, Path], extra: dict[str, str] | None = None) -> str:
+def env_file_text(
+    stack, mongodb_url: str, reports: dict[str, Path], extra: dict[str, str] | None = None
+) -> str:
     values = {
         "CHECK_TARGET": "sandbox",
         "CHECK_FRONTEND_URL": stack.web_url or "",
@@ -74,19 +76,43 @@ def fake_docker_path(work: Path, stack_json: Path) -> dict[str, str]:
     bin_dir = work / "fake-bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
     script = bin_dir / "docker"
-    script.write_text(f"#!/bin/sh\nexec {sys.executable} {HERE / 'fake_docker.py'} \"$@\"\n")
+    script.write_text(f'#!/bin/sh\nexec {sys.executable} {HERE / "fake_docker.py"} "$@"\n')
     script.chmod(0o755)
     return {"PATH": f"{bin_dir}:{os.environ['PATH']}", "FAKE_DOCKER_STACK_JSON": str(stack_json)}
 
 
-def run_suite(env_file: Path, marker: str, work: Path, env: dict[str, str], select: list[str] | None = None,
-              extra_args: tuple[str, ...] = (), timeout_s: float = 300) -> SuiteRun:
+def run_suite(
+    env_file: Path,
+    marker: str,
+    work: Path,
+    env: dict[str, str],
+    select: list[str] | None = None,
+    extra_args: tuple[str, ...] = (),
+    timeout_s: float = 300,
+) -> SuiteRun:
     work.mkdir(parents=True, exist_ok=True)
     junit, allure_dir = work / "junit.xml", work / "allure-results"
-    args = [sys.executable, "-m", "pytest", "-m", marker, "--target-env", str(env_file),
-            "--alluredir", str(allure_dir), "--clean-alluredir", "--junitxml", str(junit),
-            "-p", "no:cacheprovider", "-q", "--basetemp", str(work / "tmp"), *extra_args,
-            *(select or [str(ROOT / "tests" / "suites")])]
+    args = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-m",
+        marker,
+        "--target-env",
+        str(env_file),
+        "--alluredir",
+        str(allure_dir),
+        "--clean-alluredir",
+        "--junitxml",
+        str(junit),
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--basetemp",
+        str(work / "tmp"),
+        *extra_args,
+        *(select or [str(ROOT / "tests" / "suites")]),
+    ]
     child_env = {k: v for k, v in os.environ.items() if not k.startswith(("CHECK_", "PYTEST_XDIST"))}
     child_env.update(env)
     proc = subprocess.run(args, cwd=ROOT, env=child_env, capture_output=True, text=True, timeout=timeout_s)

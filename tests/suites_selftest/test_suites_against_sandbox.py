@@ -30,49 +30,83 @@ def _files(*modules: str) -> list[str]:
 
 # fault -> (sections run, checks that must fail; every other check run must pass or skip)
 FAULTS: dict[str, tuple[list[str], set[str]]] = {
-    "translator_down": (_files("health", "services", "translation", "uploads"), {
-        "test_health::test_gateway_health_reports_database_and_translation_up",
-        "test_health::test_translator_is_ready_with_models_loaded",
-        "test_services::test_every_service_is_running_and_healthy",
-        "test_translation::test_french_message_is_translated_into_every_language"}),
-    "translator_slow": (_files("health", "translation", "communities"), {
-        "test_translation::test_french_message_is_translated_into_every_language"}),
-    "models_not_loaded": (_files("health", "translation", "communities"), {
-        "test_health::test_translator_is_ready_with_models_loaded",
-        "test_translation::test_french_message_is_translated_into_every_language"}),
-    "db_down": (_files("health", "services", "data", "auth") + ["-k", "not chromium"], {
-        "test_health::test_gateway_health_reports_database_and_translation_up",
-        "test_services::test_every_service_is_running_and_healthy",
-        "test_auth::test_api_login_profile_logout_login"}),
-    "no_broadcast": (_files("realtime", "messaging", "translation"), {
-        "test_realtime::test_message_new_reaches_the_other_account_within_budget",
-        "test_realtime::test_two_browser_pages_see_each_others_messages[chromium]",
-        "test_messaging::test_text_message_is_delivered_and_stored"}),
-    "uploads_not_served": (_files("uploads", "data", "communities"), {
-        "test_uploads::test_upload_is_served_back_identical[image]",
-        "test_uploads::test_upload_is_served_back_identical[audio]",
-        "test_uploads::test_upload_is_served_back_identical[document]",
-        "test_data::test_attachment_urls_are_served"}),
-    "login_rejects": (_files("auth", "health", "communities", "uploads") + ["-k", "not chromium"], {
-        "test_auth::test_api_login_profile_logout_login",
-        "test_communities::test_open_the_test_community",
-        "test_communities::test_members_include_the_test_accounts",
-        "test_communities::test_post_in_a_community_conversation",
-        "test_uploads::test_upload_is_served_back_identical[image]",
-        "test_uploads::test_upload_is_served_back_identical[audio]",
-        "test_uploads::test_upload_is_served_back_identical[document]"}),
-    "health_lies": (_files("health", "auth", "data") + ["-k", "not chromium"], {
-        "test_auth::test_api_login_profile_logout_login"}),
-    "collection_missing": (_files("data", "communities", "health"), {
-        "test_data::test_collection_counts_equal_the_migration_report",
-        "test_data::test_prisma_indexes_exist",
-        "test_data::test_sampled_documents_fit_the_schema",
-        "test_communities::test_open_the_test_community",
-        "test_communities::test_members_include_the_test_accounts",
-        "test_communities::test_post_in_a_community_conversation"}),
+    "translator_down": (
+        _files("health", "services", "translation", "uploads"),
+        {
+            "test_health::test_gateway_health_reports_database_and_translation_up",
+            "test_health::test_translator_is_ready_with_models_loaded",
+            "test_services::test_every_service_is_running_and_healthy",
+            "test_translation::test_french_message_is_translated_into_every_language",
+        },
+    ),
+    "translator_slow": (
+        _files("health", "translation", "communities"),
+        {"test_translation::test_french_message_is_translated_into_every_language"},
+    ),
+    "models_not_loaded": (
+        _files("health", "translation", "communities"),
+        {
+            "test_health::test_translator_is_ready_with_models_loaded",
+            "test_translation::test_french_message_is_translated_into_every_language",
+        },
+    ),
+    "db_down": (
+        _files("health", "services", "data", "auth") + ["-k", "not chromium"],
+        {
+            "test_health::test_gateway_health_reports_database_and_translation_up",
+            "test_services::test_every_service_is_running_and_healthy",
+            "test_auth::test_api_login_profile_logout_login",
+        },
+    ),
+    "no_broadcast": (
+        _files("realtime", "messaging", "translation"),
+        {
+            "test_realtime::test_message_new_reaches_the_other_account_within_budget",
+            "test_realtime::test_two_browser_pages_see_each_others_messages[chromium]",
+            "test_messaging::test_text_message_is_delivered_and_stored",
+        },
+    ),
+    "uploads_not_served": (
+        _files("uploads", "data", "communities"),
+        {
+            "test_uploads::test_upload_is_served_back_identical[image]",
+            "test_uploads::test_upload_is_served_back_identical[audio]",
+            "test_uploads::test_upload_is_served_back_identical[document]",
+            "test_data::test_attachment_urls_are_served",
+        },
+    ),
+    "login_rejects": (
+        _files("auth", "health", "communities", "uploads") + ["-k", "not chromium"],
+        {
+            "test_auth::test_api_login_profile_logout_login",
+            "test_communities::test_open_the_test_community",
+            "test_communities::test_members_include_the_test_accounts",
+            "test_communities::test_post_in_a_community_conversation",
+            "test_uploads::test_upload_is_served_back_identical[image]",
+            "test_uploads::test_upload_is_served_back_identical[audio]",
+            "test_uploads::test_upload_is_served_back_identical[document]",
+        },
+    ),
+    "health_lies": (
+        _files("health", "auth", "data") + ["-k", "not chromium"],
+        {"test_auth::test_api_login_profile_logout_login"},
+    ),
+    "collection_missing": (
+        _files("data", "communities", "health"),
+        {
+            "test_data::test_collection_counts_equal_the_migration_report",
+            "test_data::test_prisma_indexes_exist",
+            "test_data::test_sampled_documents_fit_the_schema",
+            "test_communities::test_open_the_test_community",
+            "test_communities::test_members_include_the_test_accounts",
+            "test_communities::test_post_in_a_community_conversation",
+        },
+    ),
     "index_missing": (_files("data", "health"), {"test_data::test_prisma_indexes_exist"}),
-    "critical_log": (_files("services", "health", "messaging"), {
-        "test_services::test_logs_have_no_critical_error"}),
+    "critical_log": (
+        _files("services", "health", "messaging"),
+        {"test_services::test_logs_have_no_critical_error"},
+    ),
 }
 
 
@@ -129,8 +163,10 @@ def test_each_fault_fails_exactly_its_checks(fault, sandbox, tmp_path):
     selection, expected = FAULTS[fault]
     env_file, env = sandbox(fault.replace("_", "-"), (fault,))
     run = run_suite(env_file, "staging", tmp_path / "run", env, select=selection)
-    assert run.failed == expected, (f"{fault}: unexpected failures {sorted(run.failed - expected)}, "
-                                    f"missing failures {sorted(expected - run.failed)}\n" + _explain(run))
+    assert run.failed == expected, (
+        f"{fault}: unexpected failures {sorted(run.failed - expected)}, "
+        f"missing failures {sorted(expected - run.failed)}\n" + _explain(run)
+    )
     assert run.with_outcome("passed"), f"{fault}: no neighbouring check passed\n" + _explain(run)
     if fault == "login_rejects":  # failure messages of a login check must not carry the password either
         _assert_no_secret([run], env_file)

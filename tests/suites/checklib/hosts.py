@@ -57,14 +57,28 @@ class Compose:
 
     def _run(self, args: str) -> str:
         prefix = f"cd {shlex.quote(self.directory)} && " if self.directory else ""
-        return self.host.check_output(f"{prefix}docker compose -p {shlex.quote(self.project)} {args}",
-                                      timeout=COMMAND_TIMEOUT_S)
+        return self.host.check_output(
+            f"{prefix}docker compose -p {shlex.quote(self.project)} {args}", timeout=COMMAND_TIMEOUT_S
+        )
 
     def containers(self) -> list[Container]:
         out = self._run("ps --all --format json")
-        rows = json.loads(out) if out.startswith("[") else [json.loads(line) for line in out.splitlines() if line]
-        return [Container(r.get("Service", ""), r.get("Name", ""), r.get("Image", ""), r.get("State", ""),
-                          r.get("Health", ""), int(r.get("ExitCode") or 0)) for r in rows]
+        rows = (
+            json.loads(out)
+            if out.startswith("[")
+            else [json.loads(line) for line in out.splitlines() if line]
+        )
+        return [
+            Container(
+                r.get("Service", ""),
+                r.get("Name", ""),
+                r.get("Image", ""),
+                r.get("State", ""),
+                r.get("Health", ""),
+                int(r.get("ExitCode") or 0),
+            )
+            for r in rows
+        ]
 
     def volumes(self) -> set[str]:
         out = self.host.check_output("docker volume ls --format '{{.Name}}'", timeout=COMMAND_TIMEOUT_S)
@@ -126,8 +140,13 @@ def mongodb_url(target: Target) -> Iterator[str]:
     user, hostname, port = parse_ssh_host(target.get("CHECK_SSH_HOST"))
     remote_host, _, remote_port = target.get("CHECK_MONGODB_TUNNEL").partition(":")
     key = target.get("CHECK_SSH_KEY_FILE")
-    connection = Connection(hostname, user=user, port=port, connect_timeout=10,
-                            connect_kwargs={"key_filename": key} if key else {})
+    connection = Connection(
+        hostname,
+        user=user,
+        port=port,
+        connect_timeout=10,
+        connect_kwargs={"key_filename": key} if key else {},
+    )
     from ops.embedded_db import free_port
 
     local_port = free_port()

@@ -37,20 +37,24 @@ class Api:
     def with_token(self, token: str) -> Api:
         return Api(self.base_url, self.timeout_s, self.verify_tls, token)
 
-    def request(self, method: str, path: str, *, expect: int | tuple[int, ...] | None = None,
-                **kwargs: Any) -> requests.Response:
+    def request(
+        self, method: str, path: str, *, expect: int | tuple[int, ...] | None = None, **kwargs: Any
+    ) -> requests.Response:
         __tracebackhide__ = True
         headers = kwargs.pop("headers", {})
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         url = path if path.startswith(("http://", "https://")) else self.base_url + path
-        response = self.session.request(method, url, headers=headers,
-                                        timeout=kwargs.pop("timeout", self.timeout_s), **kwargs)
+        response = self.session.request(
+            method, url, headers=headers, timeout=kwargs.pop("timeout", self.timeout_s), **kwargs
+        )
         if expect is not None:
             allowed = (expect,) if isinstance(expect, int) else expect
             if response.status_code not in allowed:
-                raise ApiFailure(f"{method} {path} answered {response.status_code}, expected "
-                                 f"{' or '.join(map(str, allowed))}: {_short(response.text)}")
+                raise ApiFailure(
+                    f"{method} {path} answered {response.status_code}, expected "
+                    f"{' or '.join(map(str, allowed))}: {_short(response.text)}"
+                )
         return response
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
@@ -73,11 +77,13 @@ class Api:
     def login(self, account: Account) -> str:
         """The JWT of ``account``. The password is sent in the body only and never echoed."""
         __tracebackhide__ = True
-        response = self.post("/api/v1/auth/login",
-                             json={"username": account.username, "password": account.password.reveal()})
+        response = self.post(
+            "/api/v1/auth/login", json={"username": account.username, "password": account.password.reveal()}
+        )
         if response.status_code != 200:
-            raise ApiFailure(f"login of {account.username} answered {response.status_code}: "
-                             f"{_short(response.text)}")
+            raise ApiFailure(
+                f"login of {account.username} answered {response.status_code}: {_short(response.text)}"
+            )
         data = response.json().get("data") or {}
         if not data.get("token"):
             raise ApiFailure(f"login of {account.username} returned no token")

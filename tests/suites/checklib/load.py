@@ -37,12 +37,20 @@ class LoadResult:
 
     def describe(self) -> str:
         rps = self.total / self.wall_s if self.wall_s else 0.0
-        return (f"{self.url}: {self.total} requests in {self.wall_s:.1f}s ({rps:.0f}/s), "
-                f"error rate {self.error_rate:.2%}, p95 {self.p95_ms:.1f} ms, errors {self.errors or 'none'}")
+        return (
+            f"{self.url}: {self.total} requests in {self.wall_s:.1f}s ({rps:.0f}/s), "
+            f"error rate {self.error_rate:.2%}, p95 {self.p95_ms:.1f} ms, errors {self.errors or 'none'}"
+        )
 
 
-def run_load(url: str, requests_total: int, concurrency: int, timeout_s: float, headers: dict | None = None,
-             verify_tls: bool = True) -> LoadResult:
+def run_load(
+    url: str,
+    requests_total: int,
+    concurrency: int,
+    timeout_s: float,
+    headers: dict | None = None,
+    verify_tls: bool = True,
+) -> LoadResult:
     result = LoadResult(url)
     lock = threading.Lock()
     local = threading.local()

@@ -39,13 +39,19 @@ class RealtimeClient:
             with self._cond:
                 self.events.append((time.monotonic(), name, payload))
                 self._cond.notify_all()
+
         return record
 
     def connect(self, deadline_s: float) -> None:
         __tracebackhide__ = True
-        self.sio.connect(self.url, transports=["websocket"], socketio_path="socket.io",
-                         auth={"authToken": self._token, "tokenType": "jwt"},
-                         headers={"Authorization": f"Bearer {self._token}"}, wait_timeout=deadline_s)
+        self.sio.connect(
+            self.url,
+            transports=["websocket"],
+            socketio_path="socket.io",
+            auth={"authToken": self._token, "tokenType": "jwt"},
+            headers={"Authorization": f"Bearer {self._token}"},
+            wait_timeout=deadline_s,
+        )
         auth = self.wait_for("authenticated", lambda p: True, deadline_s)
         if not (isinstance(auth, dict) and auth.get("success")):
             raise AssertionError(f"socket of {self.username} was not authenticated: {auth}")
@@ -60,29 +66,36 @@ class RealtimeClient:
         try:
             return self.sio.call(event, data, timeout=deadline_s)
         except socketio.exceptions.TimeoutError:
-            raise EventTimeout(f"{event} from {self.username}: no acknowledgement within {deadline_s:.0f}s") \
-                from None
+            raise EventTimeout(
+                f"{event} from {self.username}: no acknowledgement within {deadline_s:.0f}s"
+            ) from None
 
-    def wait_for(self, event: str, match: Callable[[Any], bool], deadline_s: float,
-                 since: float = 0.0) -> Any:
+    def wait_for(
+        self, event: str, match: Callable[[Any], bool], deadline_s: float, since: float = 0.0
+    ) -> Any:
         """The first ``event`` received after ``since`` (monotonic) whose payload matches."""
         __tracebackhide__ = True
         found = self.wait_all(event, match, 1, deadline_s, since)
         return found[0][1]
 
-    def wait_all(self, event: str, match: Callable[[Any], bool], count: int, deadline_s: float,
-                 since: float = 0.0) -> list[tuple[float, Any]]:
+    def wait_all(
+        self, event: str, match: Callable[[Any], bool], count: int, deadline_s: float, since: float = 0.0
+    ) -> list[tuple[float, Any]]:
         """``count`` matching events (arrival time, payload), or EventTimeout naming what came."""
         __tracebackhide__ = True
         end = time.monotonic() + deadline_s
         with self._cond:
             while True:
-                found = [(t, p) for t, name, p in self.events if name == event and t >= since and _safe(match, p)]
+                found = [
+                    (t, p) for t, name, p in self.events if name == event and t >= since and _safe(match, p)
+                ]
                 if len(found) >= count:
                     return found[:count]
                 remaining = end - time.monotonic()
                 if remaining <= 0:
-                    raise EventTimeout(f"{self.username}: {len(found)}/{count} {event} within {deadline_s:.0f}s")
+                    raise EventTimeout(
+                        f"{self.username}: {len(found)}/{count} {event} within {deadline_s:.0f}s"
+                    )
                 self._cond.wait(remaining)
 
 
@@ -93,13 +106,21 @@ def _safe(match: Callable[[Any], bool], payload: Any) -> bool:
         return False
 
 
-def send_message(client: RealtimeClient, conversation_id: str, content: str, deadline_s: float,
-                 **extra: Any) -> str:
+def send_message(
+    client: RealtimeClient, conversation_id: str, content: str, deadline_s: float, **extra: Any
+) -> str:
     """Send by socket (REST sends are not broadcast, api-contract §3.3); return the acknowledged id."""
     __tracebackhide__ = True
-    ack = client.call("message:send", {"conversationId": conversation_id, "content": content,
-                                       "originalLanguage": extra.pop("originalLanguage", "fr"), **extra},
-                      deadline_s)
+    ack = client.call(
+        "message:send",
+        {
+            "conversationId": conversation_id,
+            "content": content,
+            "originalLanguage": extra.pop("originalLanguage", "fr"),
+            **extra,
+        },
+        deadline_s,
+    )
     if not (isinstance(ack, dict) and ack.get("success") and (ack.get("data") or {}).get("messageId")):
         raise AssertionError(f"message:send from {client.username} was refused: {ack}")
     return ack["data"]["messageId"]
