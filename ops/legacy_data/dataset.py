@@ -72,8 +72,9 @@ def build_dataset(scale: float = 1.0, seed: int = 42) -> LegacyDataset:
     )
     d["UserStats"] = sat.user_stats(ctx, world, t("UserStats"))
     d["FriendRequest"] = sat.friend_requests(ctx, world, t("FriendRequest"))
+    n_statuses = min(t("MessageStatus"), sat.status_capacity(world))
     lazy = {
-        "MessageStatus": (t("MessageStatus"), lambda: sat.message_statuses(ctx, world, t("MessageStatus"))),
+        "MessageStatus": (n_statuses, lambda: sat.message_statuses(ctx, world, n_statuses)),
         "Notification": (t("Notification"), lambda: sat.notifications(ctx, world, t("Notification"))),
     }
     assert set(ctx.anomalies) == set(ANOMALY_NAMES)

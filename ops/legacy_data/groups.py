@@ -132,7 +132,7 @@ def build_communities(ctx: Context, people: People) -> list[dict]:
     test["description"] = "Community the meeshy-ops suites write into"
     communities = [test]
     taken = {TEST_COMMUNITY_IDENTIFIER}
-    for i in range(max(ctx.target("Community") - 2, 0)):
+    for i in range(max(ctx.target("Community") - 2, 1)):
         creator = rng.choice(regular)
         name = COMMUNITY_NAMES[i % len(COMMUNITY_NAMES)]
         identifier = f"mshy_{ascii_slug(name) or 'community'}-{rng.getrandbits(24):06x}"

@@ -206,7 +206,8 @@ def _shape_messages(ctx: Context, rng: random.Random, msgs: list[Msg], anonymous
     _ensure(ctx, rng, "deleted_message", msgs, lambda m: not m.doc["isEdited"], delete)
     for lang in ("ar", "he"):
         plain = [m for m in msgs if m.text.phrase is not None and not m.doc.get("isEncrypted")]
-        rtl = [m for m in plain if m.doc["originalLanguage"] == lang] or plain[:1]
+        others = [m for m in plain if m.doc["originalLanguage"] not in ("ar", "he")]
+        rtl = [m for m in plain if m.doc["originalLanguage"] == lang] or others[:1]
         for m in rtl:
             m.doc["originalLanguage"], m.doc["content"] = lang, m.text.render(lang)
             ctx.case("rtl_message", "Message", m.doc["_id"])

@@ -163,14 +163,15 @@ def _regular_users(ctx: Context, rng: random.Random, count: int, taken: set[str]
             role="USER",
             modern=i >= n_old,
         )
-        _vary_profile(ctx, rng, doc)
+        _vary_profile(ctx, rng, doc, i)
         users.append(doc)
     return users
 
 
-def _vary_profile(ctx: Context, rng: random.Random, doc: dict) -> None:
-    """Profile fields as they really vary: bio "", null, missing or text; displayName missing…"""
-    bio = rng.random()
+def _vary_profile(ctx: Context, rng: random.Random, doc: dict, i: int) -> None:
+    """Profile fields as they really vary: bio "", null, missing or text; displayName missing…
+    The first two users always carry the rarer shapes, so they exist at any scale."""
+    bio = {0: 0.0, 1: 0.2}.get(i) if i < 2 else rng.random()
     if bio < 0.15:
         del doc["bio"]
         ctx.case("bio_missing", "User", doc["_id"])
@@ -181,7 +182,7 @@ def _vary_profile(ctx: Context, rng: random.Random, doc: dict) -> None:
         doc["bio"] = rng.choice(BIOS)
     if "emailVerifiedAt" not in doc:
         ctx.case("user_without_security_fields", "User", doc["_id"])
-        if rng.random() < 0.5:
+        if i == 0 or rng.random() < 0.5:
             del doc["displayName"]
             ctx.case("missing_display_name", "User", doc["_id"])
     if rng.random() < 0.3:

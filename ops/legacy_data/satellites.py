@@ -438,23 +438,35 @@ def friend_requests(ctx: Context, w: World, n: int) -> list[dict]:
     return sorted(docs, key=lambda d: d["createdAt"])
 
 
-def message_statuses(ctx: Context, w: World, n: int) -> Iterator[dict]:
-    """Per-member delivery state of messages (18k): generated as they are written."""
-    rng = ctx.rng("MessageStatus")
+def status_capacity(w: World) -> int:
+    """How many distinct (message, recipient) pairs the dataset holds."""
+    return sum(
+        len(m.conv.members) - (m.doc["senderId"] is not None) for m in w.msgs if len(m.conv.members) > 1
+    )
+
+
+def _status_pairs(rng: random.Random, w: World, n: int) -> Iterator[tuple[Msg, dict]]:
     pool = [m for m in w.msgs if len(m.conv.members) > 1]
+    if status_capacity(w) <= 3 * n:  # small datasets: draw from every pair, without replacement
+        pairs = [(m, u) for m in pool for u in w.members_of(m) if u["_id"] != m.doc["senderId"]]
+        yield from rng.sample(pairs, min(n, len(pairs)))
+        return
     seen: set[tuple] = set()
-    made = attempts = 0
-    while made < n and pool and attempts < n * 50:
-        attempts += 1
+    while len(seen) < n:
         m = rng.choice(pool)
         user = rng.choice(w.members_of(m))
         key = (m.doc["_id"], user["_id"])
-        if user["_id"] == m.doc["senderId"] or key in seen:
-            continue
-        seen.add(key)
+        if user["_id"] != m.doc["senderId"] and key not in seen:
+            seen.add(key)
+            yield m, user
+
+
+def message_statuses(ctx: Context, w: World, n: int) -> Iterator[dict]:
+    """Per-member delivery state of messages (18k): generated as they are written."""
+    rng = ctx.rng("MessageStatus")
+    for m, user in _status_pairs(rng, w, n):
         received = later(rng, m.doc["createdAt"], 600)
         read = later(rng, received, 86400) if rng.random() < 0.8 else None
-        made += 1
         yield {
             "_id": ctx.new_id("MessageStatus", received),
             "conversationId": m.doc["conversationId"],
