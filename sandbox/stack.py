@@ -292,6 +292,8 @@ def up(
     )
     _write_state(stack_dir, info)
     expected = {"translator": 200, "gateway": _expected_gateway_status(parsed), "web": 200}
+    # The translator counts once its models are loaded (/ready), unless the fault forbids it.
+    ready_paths = {**HEALTH_PATHS, "translator": "/health" if "models_not_loaded" in parsed else "/ready"}
     pending = set(processes)
     end = started + deadline_s
     while pending:
@@ -302,7 +304,7 @@ def up(
                     f"sandbox {service} of stack {name!r} exited with code "
                     f"{processes[service].returncode}; last log lines:\n{_tail(Path(logs[service]))}"
                 )
-            if probe(urls[service] + HEALTH_PATHS[service], 0.5) == expected[service]:
+            if probe(urls[service] + ready_paths[service], 2.0) == expected[service]:
                 pending.discard(service)
         if pending and time.monotonic() > end:
             down(name, state_dir)

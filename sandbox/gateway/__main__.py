@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
         "gateway (%s data) on %s:%s, faults: %s", args.data, args.host, args.port, faults.to_text() or "none"
     )
     web.run_app(
-        build_app(config), host=args.host, port=args.port, print=None, access_log=None, handle_signals=True
+        build_app(config), host=args.host, port=args.port, print=None, access_log=None, shutdown_timeout=0.25
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -63,17 +64,22 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
 async def health(request: web.Request) -> web.Response:
     """§1.1: a real user count (503 when it throws) and the translator's status (200 when down)."""
     gw: Gateway = request.app["gw"]
-    translation_up = await gw.translator_up()
-    try:
-        user_count = await gw.store["User"].count_documents({})
-    except PyMongoError as exc:
+    # Both probes run in parallel, as in the real handler.
+    translation, users = await asyncio.gather(
+        gw.translator_up(), gw.store["User"].count_documents({}), return_exceptions=True
+    )
+    user_count = 0
+    if isinstance(users, PyMongoError):
         if "health_lies" not in gw.faults:
-            log.error("health: database unreachable (%s)", type(exc).__name__)
+            log.error("health: database unreachable (%s)", type(users).__name__)
             return web.json_response(
                 {"status": "unhealthy", "timestamp": iso(now()), "error": "Database connection failed"},
                 status=503,
             )
-        user_count = 0
+    elif isinstance(users, BaseException):
+        raise users
+    else:
+        user_count = users
     return web.json_response(
         {
             "status": "healthy",
@@ -83,7 +89,7 @@ async def health(request: web.Request) -> web.Response:
             "uptime": round(time.monotonic() - request.app["started"], 3),
             "services": {
                 "database": {"status": "up", "userCount": user_count},
-                "translation": {"status": "up" if translation_up else "down"},
+                "translation": {"status": "up" if translation is True else "down"},
                 "websocket": {"status": "up"},
             },
             "sandbox": {"data": gw.shape.name, "faults": gw.faults.names()},

@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         print=None,
         access_log=None,
+        shutdown_timeout=0.25,
     )
 
 

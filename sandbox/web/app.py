@@ -19,6 +19,7 @@ from string import Template
 from aiohttp import web
 
 from ops.errors import OpsError
+from ops.seed_accounts import GLOBAL_CONVERSATION_IDENTIFIER
 
 VERSION = "1.0.0"
 HERE = Path(__file__).parent
@@ -76,7 +77,8 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def home(request: web.Request) -> web.Response:
-    raise web.HTTPFound("/conversations")
+    # For a signed-in user the real home page is the stream of the global conversation `meeshy`.
+    return _render("conversations.html", request.app[SETTINGS_KEY], GLOBAL_CONVERSATION_IDENTIFIER)
 
 
 async def login_page(request: web.Request) -> web.Response:

@@ -57,8 +57,9 @@ def make_sandbox(mongo_server, sandbox_state: Path):
         faults: tuple[str, ...] = (),
         login_rate: str = "1000/60",
         with_web: bool = False,
-        **kw,
+        **kw,  # more stack.up options
     ) -> Sandbox:
+        kw.setdefault("translator_load_ms", 50)
         n = next(_names)
         db_url = mongo_server.db_url(f"sbx_{worker}_{data}_{n}")
         ids = write_fixture(db_url, data)
