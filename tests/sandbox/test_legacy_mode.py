@@ -1,0 +1,80 @@
+"""`--data legacy`: the rehearsal's old production serves legacy data and writes legacy-shaped documents."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+from bson import ObjectId
+from sandbox_clients import Peer, login
+
+from ops.seed_accounts import TEST_CONVERSATION_IDENTIFIER as TEST_CONV
+
+
+@pytest.fixture(scope="module")
+def legacy(make_sandbox):
+    return make_sandbox("legacy")
+
+
+def wait_for(predicate, timeout: float = 5.0):
+    end = time.monotonic() + timeout
+    while not (value := predicate()):
+        assert time.monotonic() < end, "condition not met in time"
+        time.sleep(0.05)
+    return value
+
+
+def test_health_and_login_with_legacy_roles(legacy):
+    health = requests.get(legacy.url + "/health", timeout=5).json()
+    assert health["status"] == "healthy" and health["sandbox"]["data"] == "legacy"
+    r = login(legacy.url, "carlos_es", "Rehearse-carlos-2026")
+    assert r.status_code == 200 and r.json()["data"]["user"]["role"] == "MODO"
+
+
+def test_send_reply_react_edit_delete_write_the_legacy_shape(legacy):
+    alice = Peer(legacy.url, legacy.token("alice_fr"))
+    bob = Peer(legacy.url, legacy.token("bob_en"))
+    db = legacy.db()
+    try:
+        ack = alice.call(
+            "message:send", {"conversationId": TEST_CONV, "content": "Ancien monde", "originalLanguage": "fr"}
+        )
+        mid = ack["data"]["messageId"]
+        bob.wait("message:new", where=lambda m: m["id"] == mid)
+        reply = bob.call(
+            "message:send", {"conversationId": TEST_CONV, "content": "Old world", "replyToId": mid}
+        )
+        rid = ObjectId(reply["data"]["messageId"])
+        assert bob.call("reaction:add", {"messageId": mid, "emoji": "👍"})["success"] is True
+    finally:
+        alice.close()
+        bob.close()
+    msg = db["Message"].find_one({"_id": ObjectId(mid)})
+    assert msg["messageType"] == "text" and msg["originalLanguage"] == "fr"
+    assert "messageSource" not in msg and "reactionSummary" not in msg
+    assert db["Message"].find_one({"_id": rid})["replyToId"] == ObjectId(mid)
+    reaction = db["Reaction"].find_one({"messageId": ObjectId(mid)})
+    assert "anonymousUserId" in reaction and "anonymousId" not in reaction
+    translation = wait_for(
+        lambda: db["MessageTranslation"].find_one({"messageId": ObjectId(mid), "targetLanguage": "en"})
+    )
+    assert translation["sourceLanguage"] == "fr" and translation["cacheKey"]
+    assert db["User"].find_one({"username": "alice_fr"})["lastSeen"] is not None
+
+    api = legacy.api("alice_fr")
+    assert api.put(f"/api/v1/messages/{mid}", json={"content": "Ancien monde (édité)"}).status_code == 200
+    edited = db["Message"].find_one({"_id": ObjectId(mid)})
+    assert edited["isEdited"] is True and edited["editedAt"] and edited["content"] == "Ancien monde (édité)"
+    assert api.delete(f"/api/v1/messages/{mid}").status_code == 200
+    deleted = db["Message"].find_one({"_id": ObjectId(mid)})
+    assert deleted["isDeleted"] is True and deleted["deletedAt"] is not None
+
+
+def test_rest_reads_of_legacy_data(legacy):
+    api = legacy.api("bob_en")
+    data = api.get(f"/api/v1/conversations/{TEST_CONV}/messages").json()["data"]
+    welcome = next(m for m in data if m["content"] == "Bienvenue à tous")
+    assert welcome["reactionSummary"] == {"👍": 1}  # computed from Reaction rows: legacy has no summary
+    assert welcome["translations"][0]["targetLanguage"] == "en"
+    assert api.get("/api/v1/communities").json()["data"][0]["isPrivate"] is True
