@@ -12,7 +12,7 @@ import pymongo
 import pytest
 import requests
 from bson import ObjectId
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, Page, expect
 
 from ops.embedded_db import Server
 from ops.seed_accounts import TEST_CONVERSATION_IDENTIFIER, by_username
@@ -21,6 +21,8 @@ from sandbox.fixture import write_fixture
 from sandbox.web.browser import launch_args
 
 HTTP_TIMEOUT = 10
+# Each expectation polls until this deadline: generous, as CI shares two cores among many processes.
+expect.set_options(timeout=10_000)
 
 
 @pytest.fixture(scope="session")

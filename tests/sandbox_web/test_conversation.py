@@ -47,6 +47,14 @@ def test_the_history_shows_bubbles_replies_reactions_and_translations(conversati
     expect(quote).to_have_text("Bienvenue à tous")
 
 
+def test_the_home_page_is_the_global_conversation(signed_in) -> None:
+    page = signed_in("bob_en")
+    page.goto("/")
+    expect(page.locator("#conversation-title")).to_have_text("Meeshy Global")
+    expect(page.locator("body[data-realtime=joined]")).to_have_count(1)
+    expect(page.locator(MESSAGE_INPUT)).to_be_visible()
+
+
 def test_the_send_button_appears_with_text_and_the_message_is_stored(
         conversation_page, web_stack, login_tokens) -> None:
     page = conversation_page("alice_fr")
