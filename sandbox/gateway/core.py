@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from typing import Any
 
 import aiohttp
@@ -23,6 +24,7 @@ log = logging.getLogger("gateway")
 MAX_MESSAGE_LENGTH = 4000
 MENTION = re.compile(r"@(\w+)")
 GLOBAL_TYPES = ("global",)
+LANGUAGE_CACHE_S = 300.0
 
 
 class Gateway:
@@ -37,6 +39,7 @@ class Gateway:
         self.http: aiohttp.ClientSession | None = None
         self.started = now()
         self._tasks: set[asyncio.Task] = set()
+        self._languages: dict[ObjectId, tuple[float, set[str]]] = {}
         self.sockets: dict[ObjectId, str] = {}  # one socket per user: userId → sid
 
     async def enter_room(self, user_id: ObjectId, room: str) -> None:
@@ -81,22 +84,25 @@ class Gateway:
         *,
         allow_global: bool,
         attachment_ids: list[str] | None = None,
+        broadcast_to: str | None = None,
     ) -> Doc:
-        """Validate and store one message; start its translations. Returns the stored document."""
+        """Validate and store one message; return its `message:new` payload. Afterwards, in the
+        background: broadcast it (socket sends only, `broadcast_to` is the sender's sid), then
+        translate it."""
         content = body.get("content")
         if not isinstance(content, str) or (not content.strip() and not attachment_ids):
             raise ApiError(400, "Message content is required")
         if len(content) > MAX_MESSAGE_LENGTH:
             raise ApiError(400, f"Message exceeds {MAX_MESSAGE_LENGTH} characters")
         conv = await self.conversation_for(conversation_ref, user["_id"], allow_global)
-        reply_to = None
+        reply_to = reply_target = None
         if body.get("replyToId"):
             reply_to = oid(body["replyToId"])
-            if (
-                reply_to is None
-                or await self.store["Message"].find_one({"_id": reply_to, "conversationId": conv["_id"]})
-                is None
-            ):
+            if reply_to is not None:
+                reply_target = await self.store["Message"].find_one(
+                    {"_id": reply_to, "conversationId": conv["_id"]}
+                )
+            if reply_target is None:
                 raise ApiError(400, "Reply target not found in this conversation")
         attachments = await self._own_attachments(attachment_ids or [], user["_id"])
         mentioned = await self._mentions(content, conv["_id"])
@@ -116,17 +122,26 @@ class Gateway:
             await self.store["MessageAttachment"].update_many(
                 {"_id": {"$in": [a["_id"] for a in attachments]}}, {"$set": {"messageId": doc["_id"]}}
             )
+            for attachment in attachments:
+                attachment["messageId"] = doc["_id"]
         if mentioned:
             await self.store["Mention"].insert_many(
                 [self.shape.new_mention(doc["_id"], u["_id"]) for u in mentioned]
             )
-        await self.store["Conversation"].update_one(
-            {"_id": conv["_id"]}, {"$set": {"lastMessageAt": doc["createdAt"]}}
-        )
         if "critical_log" in self.faults:
             log.critical("PrismaClientKnownRequestError: Inconsistent query result on message %s", doc["_id"])
-        self.spawn(self.translate(doc))
-        return doc
+        event = await self._new_message_event(doc, user, attachments, reply_target)
+        self.spawn(self._after_send(doc, event, broadcast_to))
+        return event
+
+    async def _after_send(self, doc: Doc, event: Doc, sender_sid: str | None) -> None:
+        await asyncio.sleep(0)  # let the handler's ack leave first: it precedes message:new
+        if sender_sid is not None:
+            await self.broadcast_new(event, sender_sid)
+        await self.store["Conversation"].update_one(
+            {"_id": doc["conversationId"]}, {"$set": {"lastMessageAt": doc["createdAt"]}}
+        )
+        await self.translate(doc)
 
     async def _own_attachments(self, ids: list[str], user_id: ObjectId) -> list[Doc]:
         found = []
@@ -148,22 +163,25 @@ class Gateway:
         users = self.store["User"].find({"username": {"$in": names}})
         return [u async for u in users if u["_id"] in members]
 
-    async def message_event(self, doc: Doc) -> Doc:
-        """The `message:new` payload (MeeshySocketIOManager.ts:2311-2395)."""
-        [base] = await self.store.serialize_messages([doc])
+    async def _new_message_event(
+        self, doc: Doc, sender: Doc, attachments: list[Doc], reply_target: Doc | None
+    ) -> Doc:
+        """The `message:new` payload (MeeshySocketIOManager.ts:2311-2395), built from what the send
+        already holds: a new message has no translations or reactions yet."""
+        base = serialize.message(doc, sender, [], attachments, {})
         reply = None
-        if doc.get("replyToId"):
-            target = await self.store["Message"].find_one({"_id": doc["replyToId"]})
-            if target:
-                sender = await self.store.user(target.get("senderId")) if target.get("senderId") else None
-                reply = {
-                    "id": str(target["_id"]),
-                    "content": target.get("content"),
-                    "originalLanguage": target.get("originalLanguage"),
-                    "senderId": serialize.sid(target.get("senderId")),
-                    "sender": serialize.user_public(sender),
-                    "createdAt": serialize.iso(target.get("createdAt")),
-                }
+        if reply_target is not None:
+            reply_sender = (
+                await self.store.user(reply_target["senderId"]) if reply_target.get("senderId") else None
+            )
+            reply = {
+                "id": str(reply_target["_id"]),
+                "content": reply_target.get("content"),
+                "originalLanguage": reply_target.get("originalLanguage"),
+                "senderId": serialize.sid(reply_target.get("senderId")),
+                "sender": serialize.user_public(reply_sender),
+                "createdAt": serialize.iso(reply_target.get("createdAt")),
+            }
         return {
             **base,
             "originalContent": base["content"],
@@ -171,14 +189,12 @@ class Gateway:
             "meta": {"conversationStats": None},
         }
 
-    async def broadcast_new(self, doc: Doc, sender_sid: str | None) -> None:
+    async def broadcast_new(self, event: Doc, sender_sid: str) -> None:
         """Room `conversation_<id>`, plus a direct emit to the sender (who thus gets it twice)."""
         if "no_broadcast" in self.faults:
             return
-        payload = await self.message_event(doc)
-        await self.sio.emit("message:new", payload, room=f"conversation_{doc['conversationId']}")
-        if sender_sid is not None:
-            await self.sio.emit("message:new", payload, to=sender_sid)
+        await self.sio.emit("message:new", event, room=f"conversation_{event['conversationId']}")
+        await self.sio.emit("message:new", event, to=sender_sid)
 
     # --- reactions -------------------------------------------------------------------------
     async def _reactable(self, message_id: str, user_id: ObjectId) -> Doc:
@@ -251,12 +267,17 @@ class Gateway:
 
     # --- translation -----------------------------------------------------------------------
     async def target_languages(self, doc: Doc) -> list[str]:
-        users = await self.store.users(await self.store.member_ids(doc["conversationId"]))
-        langs: set[str] = set()
-        for user in users.values():
-            langs |= self.shape.user_languages(user)
-        langs.discard(doc.get("originalLanguage"))
-        return sorted(langs)
+        """Every member language minus the source; cached per conversation for 5 minutes, as the
+        real gateway does (LanguageCache.ts)."""
+        cached = self._languages.get(doc["conversationId"])
+        if cached is None or cached[0] < time.monotonic():
+            users = await self.store.users(await self.store.member_ids(doc["conversationId"]))
+            langs: set[str] = set()
+            for user in users.values():
+                langs |= self.shape.user_languages(user)
+            cached = (time.monotonic() + LANGUAGE_CACHE_S, langs)
+            self._languages[doc["conversationId"]] = cached
+        return sorted(cached[1] - {doc.get("originalLanguage")})
 
     async def translate(self, doc: Doc) -> None:
         """One translator request and one `message:translation` event per target language."""

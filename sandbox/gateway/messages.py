@@ -205,9 +205,8 @@ async def post_message(request: web.Request) -> web.Response:
     except ApiError:
         raise ApiError(403, "Authentification requise pour envoyer des messages") from None
     body = await _body(request)
-    doc = await gw.send_message(user, request.match_info["id"], body, allow_global=False)
     # Faithful defect of 30c9002 (§3.3): the REST route does not emit message:new.
-    event = await gw.message_event(doc)
+    event = await gw.send_message(user, request.match_info["id"], body, allow_global=False)
     return web.json_response({"success": True, "data": event}, status=201)
 
 

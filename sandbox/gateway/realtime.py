@@ -176,15 +176,15 @@ def register(gw: Gateway) -> None:
         if not isinstance(data, dict):
             raise ApiError(400, "Invalid payload")
         sender = await gw.store.user(user["_id"])
-        doc = await gw.send_message(
+        event = await gw.send_message(
             sender,
             str(data.get("conversationId") or ""),
             data,
             allow_global=True,
             attachment_ids=attachment_ids,
+            broadcast_to=sid,
         )
-        gw.spawn(gw.broadcast_new(doc, sid))  # the ack leaves before message:new
-        return {"success": True, "data": {"messageId": str(doc["_id"])}}
+        return {"success": True, "data": {"messageId": event["id"]}}
 
     @sio.on("message:send")
     @guarded

@@ -226,6 +226,13 @@ function connectSocket() {
   socket.on("message:new", (message) => {
     if (message.conversationId === page.conversationId) renderMessage(message);
   });
+  socket.on("message:edited", (message) => {
+    const bubble = document.getElementById(`message-${message.id}`);
+    if (!bubble) return;
+    bubble.querySelector(".message-content").textContent = message.content ?? "";
+    bubble.dataset.edited = "true";
+  });
+  socket.on("message:deleted", ({ messageId }) => document.getElementById(`message-${messageId}`)?.remove());
   socket.on("message:translation", ({ messageId, translations }) => {
     for (const translation of translations ?? []) renderTranslation(messageId, translation);
   });
@@ -264,13 +271,15 @@ function senderName(message) {
 }
 
 function renderMessage(message) {
-  if (document.getElementById(`message-${message.id}`)) return; // message:new comes twice to the sender
+  // message:new comes twice to the sender; deleted messages are not shown.
+  if (message.isDeleted || document.getElementById(`message-${message.id}`)) return;
   const own = message.senderId === page.auth.user?.id;
   const bubble = el("article", {
     id: `message-${message.id}`,
     class: own ? "message-bubble own" : "message-bubble",
     "data-message-id": message.id,
     "data-sender-id": message.senderId,
+    "data-edited": message.isEdited ? "true" : null,
   },
   el("header", { class: "message-sender" }, senderName(message)),
   message.replyToId ? replyQuote(message) : null,
