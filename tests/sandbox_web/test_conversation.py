@@ -149,3 +149,20 @@ def test_a_file_from_the_file_input_is_uploaded_sent_and_served_back(
     message_id = _bubble(page, "evidence.bin").get_attribute("id").removeprefix("message-")
     stored = _stored(web_stack, login_tokens("alice_fr")["token"], message_id)
     assert [a["originalName"] for a in stored["attachments"]] == ["evidence.bin"]
+
+
+def test_edits_and_deletes_from_elsewhere_show_in_the_page(
+        conversation_page, web_stack, login_tokens) -> None:
+    page = conversation_page("alice_fr")
+    message_id = _send(page, _unique("to be edited"))
+    bubble = page.locator(f"#message-{message_id}")
+    token = login_tokens("alice_fr")["token"]
+    edited = _unique("edited")
+    response = web_stack.api("PUT", f"/messages/{message_id}", token, json={"content": edited})
+    assert response.status_code == 200, response.text
+    expect(bubble.locator(".message-content")).to_have_text(edited)
+    expect(bubble).to_have_attribute("data-edited", "true")
+
+    response = web_stack.api("DELETE", f"/messages/{message_id}", token)
+    assert response.status_code == 200, response.text
+    expect(bubble).to_have_count(0)
