@@ -47,14 +47,18 @@ class WebStack:
                                 timeout=HTTP_TIMEOUT, **kwargs)
 
 
-@pytest.fixture(scope="session")
-def web_stack(mongo_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
+# Every test runs over both shapes: the migrated data, and the legacy data of the rehearsal's old
+# production, whose users go through the same pages.
+@pytest.fixture(scope="session", params=["prisma", "legacy"])
+def web_stack(request: pytest.FixtureRequest, mongo_server: Server,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
+    data = request.param
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw")
-    name = f"web-tests-{worker}"
-    db_url = mongo_server.db_url(f"sandbox_web_{worker}")
-    fixture = write_fixture(db_url, "prisma")
+    name = f"web-tests-{data}-{worker}"
+    db_url = mongo_server.db_url(f"sandbox_web_{data}_{worker}")
+    fixture = write_fixture(db_url, data)
     state_dir = tmp_path_factory.mktemp("stack")
-    info = stack_runner.up(name, db_url, data="prisma", faults=(), state_dir=state_dir)
+    info = stack_runner.up(name, db_url, data=data, faults=(), state_dir=state_dir)
     try:
         yield WebStack(info.web_url.rstrip("/"), info.gateway_url.rstrip("/"), fixture)
     finally:
