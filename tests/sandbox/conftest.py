@@ -82,6 +82,20 @@ def make_sandbox(mongo_server, sandbox_state: Path):
         stack.down(name, sandbox_state)
 
 
+@pytest.fixture
+def fresh_sandbox(make_sandbox, sandbox_state: Path):
+    """Like make_sandbox, but the stacks stop when the test ends (keeps the machine quiet)."""
+    made: list[Sandbox] = []
+
+    def make(*args, **kw) -> Sandbox:
+        made.append(make_sandbox(*args, **kw))
+        return made[-1]
+
+    yield make
+    for sandbox in made:
+        stack.down(sandbox.info.name, sandbox_state)
+
+
 @pytest.fixture(scope="session")
 def prisma(make_sandbox) -> Sandbox:
     return make_sandbox("prisma")

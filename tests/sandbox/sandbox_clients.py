@@ -65,7 +65,7 @@ class Peer:
             transports=["websocket"],
             wait_timeout=TIMEOUT,
         )
-        self.auth = self.wait("authenticated") if wait_auth else None
+        self.auth = self.wait("authenticated", 2 * TIMEOUT) if wait_auth else None
 
     def _record(self, event: str, data: Any = None) -> None:
         self.events[event].put(data)

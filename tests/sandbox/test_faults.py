@@ -51,8 +51,8 @@ def test_healthy_stack_translates_and_broadcasts(prisma):
     assert send_and_watch(prisma, "message:new")
 
 
-def test_translator_down(make_sandbox):
-    s = make_sandbox(faults=("translator_down",))
+def test_translator_down(fresh_sandbox):
+    s = fresh_sandbox(faults=("translator_down",))
     assert "translator" not in s.info.pids
     health = requests.get(s.url + "/health", timeout=5)
     assert health.status_code == 200 and health.json()["services"]["translation"]["status"] == "down"
@@ -61,8 +61,8 @@ def test_translator_down(make_sandbox):
     assert send_and_watch(s, "message:translation") == []
 
 
-def test_translator_slow_misses_the_deadline(make_sandbox):
-    s = make_sandbox(faults=("translator_slow",), translate_deadline_s=1.0)
+def test_translator_slow_misses_the_deadline(fresh_sandbox):
+    s = fresh_sandbox(faults=("translator_slow",), translate_deadline_s=1.0)
     assert requests.get(s.url + "/health", timeout=5).json()["services"]["translation"]["status"] == "up"
     with pytest.raises(requests.Timeout):
         requests.post(
@@ -73,8 +73,8 @@ def test_translator_slow_misses_the_deadline(make_sandbox):
     assert send_and_watch(s, "message:translation", within=2.0) == []
 
 
-def test_models_not_loaded(make_sandbox):
-    s = make_sandbox(faults=("models_not_loaded",), translator_load_ms=100)
+def test_models_not_loaded(fresh_sandbox):
+    s = fresh_sandbox(faults=("models_not_loaded",), translator_load_ms=100)
     time.sleep(0.2)  # past the configured load time, on purpose: the models must still not be loaded
     assert requests.get(s.info.translator_url + "/ready", timeout=5).status_code == 503
     health = requests.get(s.info.translator_url + "/health", timeout=5)
@@ -82,27 +82,27 @@ def test_models_not_loaded(make_sandbox):
     assert send_and_watch(s, "message:translation") == []
 
 
-def test_db_down(make_sandbox):
-    s = make_sandbox(faults=("db_down",))
+def test_db_down(fresh_sandbox):
+    s = fresh_sandbox(faults=("db_down",))
     health = requests.get(s.url + "/health", timeout=5)
     assert health.status_code == 503 and health.json()["status"] == "unhealthy"
     assert login(s.url, "alice_fr", "Rehearse-alice-2026").status_code == 500
 
 
-def test_health_lies(make_sandbox):
-    s = make_sandbox(faults=("health_lies",))
+def test_health_lies(fresh_sandbox):
+    s = fresh_sandbox(faults=("health_lies",))
     health = requests.get(s.url + "/health", timeout=5)
     assert health.status_code == 200 and health.json()["status"] == "healthy"
     assert login(s.url, "alice_fr", "Rehearse-alice-2026").status_code == 500
 
 
-def test_no_broadcast(make_sandbox):
-    s = make_sandbox(faults=("no_broadcast",))
+def test_no_broadcast(fresh_sandbox):
+    s = fresh_sandbox(faults=("no_broadcast",))
     assert send_and_watch(s, "message:new") == []
 
 
-def test_uploads_not_served(make_sandbox):
-    s = make_sandbox(faults=("uploads_not_served",))
+def test_uploads_not_served(fresh_sandbox):
+    s = fresh_sandbox(faults=("uploads_not_served",))
     r = s.api("alice_fr").post("/api/v1/attachments/upload", files={"files": ("a.txt", b"abc", "text/plain")})
     assert r.status_code == 200
     att = r.json()["data"]["attachments"][0]
@@ -111,15 +111,15 @@ def test_uploads_not_served(make_sandbox):
     assert [p.read_bytes() for p in stored] == [b"abc"]
 
 
-def test_login_rejects(make_sandbox):
-    s = make_sandbox(faults=("login_rejects",))
+def test_login_rejects(fresh_sandbox):
+    s = fresh_sandbox(faults=("login_rejects",))
     assert login(s.url, "alice_fr", "Rehearse-alice-2026").status_code == 401
 
 
-def test_collection_missing_hides_a_collection_until_down(make_sandbox, sandbox_state):
-    s = make_sandbox(faults=("collection_missing:Mention",))
+def test_collection_missing_hides_a_collection_until_down(fresh_sandbox, sandbox_state):
+    s = fresh_sandbox(faults=("collection_missing:Mention",))
     assert "Mention" not in s.db().list_collection_names()
-    default = make_sandbox(faults=("collection_missing",))
+    default = fresh_sandbox(faults=("collection_missing",))
     assert "Community" not in default.db().list_collection_names()
     assert default.api("alice_fr").get("/api/v1/communities").json()["data"] == []
     count = default.db()["_sandbox_hidden_Community"].count_documents({})
@@ -127,8 +127,8 @@ def test_collection_missing_hides_a_collection_until_down(make_sandbox, sandbox_
     assert default.db()["Community"].count_documents({}) == count == 1
 
 
-def test_index_missing_drops_a_prisma_index_until_down(make_sandbox, sandbox_state):
-    s = make_sandbox(faults=("index_missing",))
+def test_index_missing_drops_a_prisma_index_until_down(fresh_sandbox, sandbox_state):
+    s = fresh_sandbox(faults=("index_missing",))
     assert "User_email_key" not in s.db()["User"].index_information()
     assert "User_username_key" in s.db()["User"].index_information()
     stack.down(s.info.name, sandbox_state)
@@ -136,13 +136,13 @@ def test_index_missing_drops_a_prisma_index_until_down(make_sandbox, sandbox_sta
     assert restored["unique"] is True and restored["key"] == [("email", 1)]
 
 
-def test_critical_log(make_sandbox):
-    s = make_sandbox(faults=("critical_log",))
+def test_critical_log(fresh_sandbox):
+    s = fresh_sandbox(faults=("critical_log",))
     assert "CRITICAL" in s.info.log_path("gateway").read_text()
 
 
-def test_faults_from_the_environment(make_sandbox, monkeypatch):
+def test_faults_from_the_environment(fresh_sandbox, monkeypatch):
     monkeypatch.setenv("MEESHY_SANDBOX_FAULTS", "login_rejects")
-    s = make_sandbox()
+    s = fresh_sandbox()
     assert s.info.faults == ["login_rejects"]
     assert login(s.url, "bob_en", "Rehearse-bob-2026").status_code == 401

@@ -109,8 +109,8 @@ def test_me_and_logout(prisma):
     assert out.status_code == 200 and out.json()["data"]["message"] == "Déconnexion réussie"
 
 
-def test_login_rate_limit_counts_every_request_per_ip_and_username_prefix(make_sandbox):
-    limited = make_sandbox("prisma", login_rate="3/60")
+def test_login_rate_limit_counts_every_request_per_ip_and_username_prefix(fresh_sandbox):
+    limited = fresh_sandbox("prisma", login_rate="3/60")
     statuses = [
         login(limited.url, "alice_fr", pw).status_code
         for pw in ("Rehearse-alice-2026", "wrong", "wrong", "Rehearse-alice-2026")

@@ -90,8 +90,8 @@ def test_two_named_stacks_up_status_down(mongo_server, tmp_path: Path):
     )
 
 
-def test_python_api_status_lists_services(make_sandbox, sandbox_state):
-    s = make_sandbox()
+def test_python_api_status_lists_services(fresh_sandbox, sandbox_state):
+    s = fresh_sandbox()
     [mine] = [info for info in stack.status(sandbox_state) if info.name == s.info.name]
     assert mine.services["gateway"]["health"] == 200 and mine.services["translator"]["running"] is True
     assert stack.info(s.info.name, sandbox_state).gateway_url == s.url
