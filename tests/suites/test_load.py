@@ -6,8 +6,10 @@ import allure
 import pytest
 from checklib.evidence import attach_text
 from checklib.load import run_load
+from checklib.realtime import SOCKET_GROUP
 
-pytestmark = [pytest.mark.staging, pytest.mark.production, allure.feature("Load")]
+# In the sockets' group so that the load never runs during the latency measurement.
+pytestmark = [pytest.mark.staging, pytest.mark.production, allure.feature("Load"), SOCKET_GROUP]
 
 
 @pytest.fixture(scope="module")

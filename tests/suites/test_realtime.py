@@ -52,6 +52,9 @@ def test_two_browser_pages_see_each_others_messages(
         login(page, account, event_deadline)
         page.goto(f"/conversations/{conversation_id}")
         page.wait_for_selector("textarea[aria-label='Message input']")
+        # A page that says when its socket joined the room (body[data-realtime]) is waited for;
+        # otherwise the composer's presence is all there is to wait on.
+        page.wait_for_function("['joined', undefined].includes(document.body.dataset.realtime)")
         pages.append(page)
     content = tag("Bonjour depuis le navigateur")
     with allure.step("send from the first page (Enter)"):

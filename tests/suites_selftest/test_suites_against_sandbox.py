@@ -9,12 +9,17 @@ checks must be exactly the expected one. The only mock is the Docker CLI on the 
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import pymongo
 import pytest
+from bson import ObjectId
 from harness import ROOT, env_file_text, fake_docker_path, run_suite
 
+from ops.embedded_db import free_port
 from ops.seed_accounts import by_username
 from sandbox import stack
 
@@ -115,11 +120,11 @@ def sandbox(migrated, tmp_path: Path):
     """Start a named stack over the migrated database; yields (info, env file, environment)."""
     started: list[str] = []
 
-    def up(name: str, faults: tuple[str, ...] = ()):
+    def up(name: str, faults: tuple[str, ...] = (), extra: dict[str, str] | None = None):
         info = stack.up(name, migrated.url, data="prisma", faults=faults, state_dir=tmp_path / "sandbox")
         started.append(name)
         env_file = tmp_path / f".env.{name}"
-        env_file.write_text(env_file_text(info, migrated.url, migrated.reports))
+        env_file.write_text(env_file_text(info, migrated.url, migrated.reports, extra))
         return env_file, fake_docker_path(tmp_path, Path(info.stack_dir) / "stack.json")
 
     yield up
@@ -140,12 +145,55 @@ def test_staging_and_production_suites_pass_on_a_healthy_sandbox(sandbox, tmp_pa
     assert len(staging.with_outcome("passed")) >= 25, _explain(staging)
     assert wall < STAGING_BUDGET_S, f"staging suite with -n 2 took {wall:.0f}s"
     # Another stack for production, as on the real servers (its own login limiter).
-    env_file, env = sandbox("healthy-production")
+    env_file, env = sandbox("healthy-production", extra=_production_keys(tmp_path, migrated, healthy=True))
     production = run_suite(env_file, "production", tmp_path / "production", env)
     assert production.returncode == 0 and not production.failed, _explain(production)
     assert "test_staging_only::test_verification_passed" not in production.outcomes
-    assert production.outcomes["test_production_only::test_writes_after_t0_are_present"] == "skipped"
+    production_only = {k: v for k, v in production.outcomes.items() if k.startswith("test_production_only")}
+    assert set(production_only.values()) == {"passed"}, production_only
     _assert_no_secret([staging, production], env_file)
+
+
+def _production_keys(work: Path, migrated, healthy: bool) -> dict[str, str]:
+    """What the switch leaves for the production checks: recorded writes, config, a snapshot."""
+    with pymongo.MongoClient(migrated.url) as client:
+        users = [str(u["_id"]) for u in client.get_default_database()["User"].find({}, {"_id": 1}).limit(3)]
+    writes = [{"collection": "User", "_id": u, "op": "insert"} for u in users]
+    writes.append({"collection": "Message", "_id": str(ObjectId()), "op": "delete" if healthy else "insert"})
+    base = work / ("prod-ok" if healthy else "prod-bad")
+    (base / "snapshots" / ("pre-switch-20260127-220000" if healthy else "other")).mkdir(parents=True)
+    if healthy:
+        (base / "snapshots" / "pre-switch-20260127-220000" / "MANIFEST.md").write_text(
+            "# Pre-Switch Snapshot\n"
+        )
+    (base / "writes.jsonl").write_text("".join(json.dumps(w) + "\n" for w in writes))
+    marker = "" if healthy else "NEXT_PUBLIC_API_URL=https://gate.staging.meeshy.me:8443\n"
+    (base / "production.env").write_text(f"DOMAIN=meeshy.me\nMONGODB_DATABASE=meeshy\n{marker}")
+    # Closed ports pass; the embedded database, which answers without credentials, must not.
+    mongo_port = urlsplit(migrated.url).port if not healthy else free_port()
+    return {
+        "CHECK_RECORDED_WRITES": str(base / "writes.jsonl"),
+        "CHECK_SNAPSHOT_DIR": str(base / "snapshots"),
+        "CHECK_PRODUCTION_CONFIG_FILES": str(base / "production.env"),
+        "CHECK_EXPOSED_HOST": "127.0.0.1",
+        "CHECK_EXPOSED_MONGODB_PORTS": str(mongo_port),
+        "CHECK_EXPOSED_REDIS_PORTS": str(free_port()),
+    }
+
+
+def test_production_checks_catch_a_bad_switch(sandbox, tmp_path, migrated):
+    """A lost write, a staging URL in the config, an open database and no snapshot: each check fails."""
+    env_file, env = sandbox("bad-switch", extra=_production_keys(tmp_path, migrated, healthy=False))
+    run = run_suite(
+        env_file, "production", tmp_path / "run", env, select=[str(SUITES / "test_production_only.py")]
+    )
+    assert run.failed == {
+        "test_production_only::test_writes_after_t0_are_present",
+        "test_production_only::test_production_config_names_no_staging",
+        "test_production_only::test_mongodb_refuses_unauthenticated_clients",
+        "test_production_only::test_pre_switch_snapshot_exists_with_manifest",
+    }, _explain(run)
+    assert run.outcomes["test_production_only::test_redis_refuses_unauthenticated_clients"] == "passed"
 
 
 def _assert_no_secret(runs, env_file: Path) -> None:

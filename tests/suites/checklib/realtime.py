@@ -11,7 +11,7 @@ import pytest
 import socketio
 
 # Tests that hold a user's socket or web page run on one xdist worker: a second socket of the same
-# user would disconnect the first (api-contract §7.1).
+# user would disconnect the first (api-contract §7.1). The load joins them, not to skew latencies.
 SOCKET_GROUP = pytest.mark.xdist_group("accounts")
 
 
