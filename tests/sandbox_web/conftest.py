@@ -68,9 +68,15 @@ def web_stack(request: pytest.FixtureRequest, mongo_server: Server,
 
 
 @pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict, web_stack: WebStack) -> dict:
+def browser_context_args(browser_context_args: dict) -> dict:
     # The page picks its interface language from the browser's: pin it (labels below are English).
-    return {**browser_context_args, "base_url": web_stack.web_url, "locale": "en-US"}
+    return {**browser_context_args, "locale": "en-US"}
+
+
+@pytest.fixture
+def visitor_page(new_context: Callable[..., BrowserContext], web_stack: WebStack) -> Page:
+    """A page of a fresh browser context with no session, on the web app."""
+    return new_context(base_url=web_stack.web_url).new_page()
 
 
 @pytest.fixture(scope="session")
@@ -100,7 +106,7 @@ def signed_in(new_context: Callable[..., BrowserContext], web_stack: WebStack,
         state = {"state": {"user": data["user"], "authToken": data["token"], "refreshToken": None,
                            "sessionToken": data.get("sessionToken"), "sessionExpiry": None}, "version": 0}
         local_storage = [{"name": "meeshy-auth", "value": json.dumps(state)}]
-        context = new_context(storage_state={
+        context = new_context(base_url=web_stack.web_url, storage_state={
             "cookies": [], "origins": [{"origin": web_stack.web_url, "localStorage": local_storage}]})
         return context.new_page()
 

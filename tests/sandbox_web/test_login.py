@@ -8,15 +8,9 @@ from datetime import datetime, timedelta
 
 import requests
 from playwright.sync_api import Page, expect
+from web_forms import submit_login
 
 from ops.seed_accounts import TEST_CONVERSATION_IDENTIFIER, by_username
-
-# The form refuses submits for 1.5 s after it mounts, and it mounts by the load event at the latest.
-# Counting from load (not from navigation start) holds on a busy machine too.
-GUARD_PASSED = """() => {
-    const nav = performance.getEntriesByType("navigation")[0];
-    return nav !== undefined && nav.loadEventEnd > 0 && performance.now() > nav.loadEventEnd + 1600;
-}"""
 
 
 def _login_posts(page: Page) -> list[str]:
@@ -40,8 +34,8 @@ def test_health_answers_like_the_real_web_app(web_stack) -> None:
     assert body["ws_url"] == "ws" + web_stack.gateway_url.removeprefix("http")
 
 
-def test_early_submit_is_refused_then_login_lands_on_the_dashboard(page: Page, web_stack) -> None:
-    account = by_username("maria_pt")
+def test_early_submit_is_refused_then_login_lands_on_the_dashboard(visitor_page: Page, web_stack) -> None:
+    page, account = visitor_page, by_username("maria_pt")
     posts = _login_posts(page)
     # The page's clock stands still from load, so "too early" does not depend on this machine's speed.
     start = datetime(2026, 1, 31, 12, 0, 0)
@@ -72,24 +66,19 @@ def test_early_submit_is_refused_then_login_lands_on_the_dashboard(page: Page, w
     expect(link).to_be_visible()
 
 
-def test_a_wrong_password_shows_the_gateway_error_and_stores_nothing(page: Page) -> None:
+def test_a_wrong_password_shows_the_gateway_error_and_stores_nothing(visitor_page: Page) -> None:
+    page = visitor_page
     page.goto("/login")
-    page.fill("#login-form-username", "bob_en")
-    page.fill("#login-form-password", "not-the-password")
-    page.wait_for_function(GUARD_PASSED)
-    page.click("button[type=submit]")
+    submit_login(page, by_username("bob_en"), password="not-the-password")
     expect(page.locator("#login-form-error")).to_have_text("Identifiants invalides")
     assert page.url.endswith("/login") and _stored_session(page) is None
 
 
-def test_a_visitor_is_sent_to_login_and_back_after_it(page: Page) -> None:
+def test_a_visitor_is_sent_to_login_and_back_after_it(visitor_page: Page) -> None:
+    page = visitor_page
     page.goto(f"/conversations/{TEST_CONVERSATION_IDENTIFIER}")
     page.wait_for_url(re.compile(r"/login\?returnUrl=%2Fconversations%2F" + TEST_CONVERSATION_IDENTIFIER))
-    account = by_username("carlos_es")
-    page.fill("#login-form-username", account.username)
-    page.fill("#login-form-password", account.password)
-    page.wait_for_function(GUARD_PASSED)
-    page.click("button[type=submit]")
+    submit_login(page, by_username("carlos_es"))
     page.wait_for_url(f"**/conversations/{TEST_CONVERSATION_IDENTIFIER}")
     expect(page.locator("body[data-realtime=joined]")).to_have_count(1)
 
