@@ -1,5 +1,95 @@
-"""`meeshy-ops legacy-data`, `migrate`, `verify`, `delta`: the migration engine's commands."""
+"""`meeshy-ops migrate`, `verify`, `delta`: the migration engine's commands."""
 
 from __future__ import annotations
 
-commands: list = []
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from ops.errors import OpsError
+from ops.migration import progress
+from ops.migration.delta import apply_delta
+from ops.migration.engine import ensure_ok, migrate
+from ops.migration.report import migration_table, print_table
+from ops.migration.verify import verify
+
+_path = click.Path(path_type=Path)
+
+
+@click.command("migrate")
+@click.option("--source", required=True, help="Legacy database, mongodb://HOST:PORT/meeshy (read only).")
+@click.option("--target", required=True, help="Target database, empty or written by an earlier run.")
+@click.option("--plan", "plan_path", type=_path, help="JSON plan overriding the fate of collections.")
+@click.option("--schema", "schema_path", type=_path, help="schema.prisma of the target (default: shipped).")
+@click.option("--dry-run", is_flag=True, help="Transform and validate everything, write nothing.")
+@click.option("--report", "report_path", type=_path, help="Write the JSON report here.")
+@click.option("--t0", type=click.DateTime(), help="When the source backup was taken (UTC); recorded for delta.")
+@click.option("--reject-threshold", type=int, help="Fail the run if more documents than this are rejected.")
+def migrate_command(source: str, target: str, plan_path: Path | None, schema_path: Path | None, dry_run: bool,
+                    report_path: Path | None, t0: datetime | None, reject_threshold: int | None) -> None:
+    """Migrate the legacy database into the Prisma shape: every document is transformed, validated
+    against the schema, its relations and unique keys checked, then upserted by _id in batches, or
+    rejected into the `_meeshy_rejects` collection with its reason. Idempotent: run it again after an
+    interruption. The Prisma-named indexes are built after the data. The dry run reports exactly what
+    the real run does, and writes nothing."""
+    report = migrate(source, target, plan_path=plan_path, schema_path=schema_path, dry_run=dry_run,
+                     report_path=report_path, t0=t0, reject_threshold=reject_threshold, show_progress=True)
+    print_table(migration_table(report))
+    for reject in report["rejects"][:50]:
+        click.echo(f"rejected {reject['collection']} {reject['_id']}: {reject['reason']}")
+    if len(report["rejects"]) > 50:
+        click.echo(f"… {len(report['rejects']) - 50} more rejects in the report")
+    ensure_ok(report)
+
+
+@click.command("verify")
+@click.option("--source", required=True, help="The legacy database the migration read.")
+@click.option("--target", required=True, help="The migrated database.")
+@click.option("--plan", "plan_path", type=_path, help="The plan the migration used, if not the default.")
+@click.option("--schema", "schema_path", type=_path, help="schema.prisma of the target (default: shipped).")
+@click.option("--report", "report_path", type=_path, help="Write the JSON report here.")
+def verify_command(source: str, target: str, plan_path: Path | None, schema_path: Path | None,
+                   report_path: Path | None) -> None:
+    """Prove the target is what the migration must make of the source: counts add up
+    (source = migrated + rejected, copies equal, drops absent), every document's fingerprint equals
+    the transform of its source, required relations resolve, unique keys hold, documents satisfy the
+    schema, indexes exist. Exits non-zero on any discrepancy."""
+    report = verify(source, target, plan_path=plan_path, schema_path=schema_path, report_path=report_path)
+    from rich.table import Table
+
+    table = Table(title="verification: " + ("OK" if report["ok"] else "FAILED"))
+    for column in ("collection", "fate", "source", "migrated", "rejected", "copied", "problems"):
+        table.add_column(column)
+    for name, row in report["collections"].items():
+        problems = ", ".join(f"{k}: {n}" for k, n in row["problems"].items()) or "-"
+        table.add_row(name, row["fate"], *(str(row.get(k, "")) for k in ("source", "migrated", "rejected",
+                                                                             "copied")), problems)
+    print_table(table)
+    for collection, kinds in report["discrepancies"].items():
+        for kind, examples in kinds.items():
+            click.echo(f"{collection}: {kind}: {', '.join(examples[:5])}")
+    if not report["ok"]:
+        raise OpsError("verification failed: " + "; ".join(report["failures"][:10]))
+
+
+@click.command("delta")
+@click.option("--source", required=True, help="The legacy database (production), read only.")
+@click.option("--target", required=True, help="The migrated database.")
+@click.option("--since", type=click.DateTime(), help="T0 in UTC (default: the T0 recorded in the target).")
+@click.option("--mode", type=click.Choice(["timestamps", "fingerprints"]), default="timestamps",
+              show_default=True, help="fingerprints: decide every document again (when updatedAt lies).")
+@click.option("--schema", "schema_path", type=_path, help="schema.prisma of the target (default: shipped).")
+@click.option("--report", "report_path", type=_path, help="Write the JSON report here.")
+def delta_command(source: str, target: str, since: datetime | None, mode: str, schema_path: Path | None,
+                  report_path: Path | None) -> None:
+    """Apply to the target every insert, update and delete the source received since T0, so that
+    the target equals a full migration of the current source."""
+    report = apply_delta(source, target, since, mode=mode, schema_path=schema_path, report_path=report_path)
+    progress.say(f"delta since {report['since']} ({mode}) in {report['seconds']} s: "
+                 + ", ".join(f"{k} {v}" for k, v in report["totals"].items()))
+    for name, row in report["collections"].items():
+        click.echo(f"{name}: " + ", ".join(f"{k} {v}" for k, v in row.items() if k != "fate"))
+
+
+commands = [migrate_command, verify_command, delta_command]

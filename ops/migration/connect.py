@@ -1,0 +1,66 @@
+"""Opening the source and target databases, with the checks that must pass before anything is written."""
+
+from __future__ import annotations
+
+import pymongo
+from pymongo.database import Database
+from pymongo.errors import ConfigurationError, InvalidURI, PyMongoError
+
+from ops.embedded_db import redact_url
+from ops.errors import OpsError
+from ops.migration.plan import INTERNAL, META_COLLECTION
+
+TIMEOUT_MS = 5000
+
+
+def open_database(url: str, role: str) -> Database:
+    """The database named by url; OpsError if the URL is malformed, names none, or nothing answers."""
+    shown = redact_url(url)
+    try:
+        client = pymongo.MongoClient(url, serverSelectionTimeoutMS=TIMEOUT_MS, connectTimeoutMS=TIMEOUT_MS,
+                                     socketTimeoutMS=120_000, tz_aware=False)
+        db = client.get_default_database()
+    except (InvalidURI, ConfigurationError, ValueError) as exc:
+        raise OpsError(f"{role} URL {shown} is not usable: {exc} (expected mongodb://HOST:PORT/DATABASE)") from exc
+    try:
+        client.admin.command("ping")
+    except PyMongoError as exc:
+        raise OpsError(f"the {role} database server at {shown} does not answer: {exc}") from exc
+    return db
+
+
+def source_database(url: str) -> Database:
+    db = open_database(url, "source")
+    if db.name not in db.client.list_database_names():
+        raise OpsError(f"the source database {db.name!r} does not exist on {redact_url(url)}")
+    return db
+
+
+def collection_count(db: Database, name: str) -> int:
+    """Document count; collStats is much faster than count_documents on FerretDB."""
+    try:
+        return int(db.command("collStats", name)["count"])
+    except (PyMongoError, KeyError):
+        return db[name].count_documents({})
+
+
+def check_target(target: Database, source: Database, expected: set[str]) -> dict | None:
+    """Refuse a target that holds unrelated data; return the previous run's metadata if any."""
+    if (target.client.address, target.name) == (source.client.address, source.name):
+        raise OpsError("source and target are the same database: the migration needs an empty target")
+    present = set(target.list_collection_names())
+    meta = target[META_COLLECTION].find_one({"_id": "run"}) if META_COLLECTION in present else None
+    if meta is None:
+        unrelated = sorted(present - set(INTERNAL))
+        if unrelated:
+            raise OpsError(f"target {target.name!r} already holds data this tool did not write "
+                           f"({', '.join(unrelated[:5])}{'…' if len(unrelated) > 5 else ''}); "
+                           "choose an empty database")
+        return None
+    if meta.get("source_db") != source.name:
+        raise OpsError(f"target {target.name!r} was migrated from {meta.get('source_db')!r}, "
+                       f"not from {source.name!r}; choose an empty database")
+    stray = sorted(present - expected - set(INTERNAL))
+    if stray:
+        raise OpsError(f"target {target.name!r} holds collections the plan does not produce: {', '.join(stray)}")
+    return meta

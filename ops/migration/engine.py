@@ -1,0 +1,163 @@
+"""`migrate`: source (legacy) → target (Prisma shape), batched idempotent writes, rejects in quarantine.
+
+>>> report = migrate("mongodb://127.0.0.1:27017/meeshy", "mongodb://127.0.0.1:27017/meeshy_new")
+>>> report["ok"], report["totals"]["source"]
+
+A run killed at any moment and started again ends in the state of an uninterrupted run: every
+write is an idempotent replace keyed on _id of a deterministic document, and the run starts over.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pymongo.database import Database
+from pymongo.errors import OperationFailure
+
+from ops.embedded_db import redact_url
+from ops.errors import OpsError
+from ops.migration import progress
+from ops.migration.connect import check_target, collection_count, open_database, source_database
+from ops.migration.pipeline import CollectionStats, Pipeline, derive, read_sorted
+from ops.migration.plan import (
+    COPY,
+    DROP,
+    META_COLLECTION,
+    MIGRATE,
+    REJECTS_COLLECTION,
+    build_plan,
+    load_overrides,
+)
+from ops.migration.report import write_report
+from ops.migration.schema import DEFAULT_SCHEMA_PATH, Schema, load_schema
+from ops.migration.writer import BatchWriter
+
+
+def reject_record(collection: str, doc: dict, reason: str) -> dict:
+    return {"_id": f"{collection}:{doc['_id']}", "collection": collection, "sourceId": doc["_id"],
+            "reason": reason, "document": doc}
+
+
+def create_indexes(target: Database, schema: Schema, collections: list[str]) -> dict[str, str]:
+    """Prisma-named indexes, after the data. Returns index name → "ok" or the error."""
+    results: dict[str, str] = {}
+    for name in collections:
+        model = schema.model_for_collection(name)
+        if model is None:
+            continue
+        existing = target[name].index_information()
+        for index in model.indexes:
+            if index.name in existing:
+                results[index.name] = "ok"
+                continue
+            try:
+                target[name].create_index([(f, 1) for f in index.fields], name=index.name, unique=index.unique)
+                results[index.name] = "ok"
+            except OperationFailure as exc:
+                results[index.name] = f"failed: {exc.details.get('errmsg') if exc.details else exc}"
+    return results
+
+
+def migrate(source_url: str, target_url: str, *, plan_path: Path | None = None, schema_path: Path | None = None,
+            dry_run: bool = False, report_path: Path | None = None, t0: datetime | None = None,
+            reject_threshold: int | None = None, show_progress: bool = False) -> dict:
+    started = time.monotonic()
+    schema = load_schema(schema_path or DEFAULT_SCHEMA_PATH)
+    overrides = load_overrides(plan_path)
+    source = source_database(source_url)
+    target = open_database(target_url, "target")
+    plan = build_plan(source.list_collection_names(), overrides)
+    produced = {c for c, f in plan.fates.items() if f != DROP}
+    previous = check_target(target, source, produced)
+    counts = {name: collection_count(source, name) for name in plan.fates}
+
+    report: dict = {
+        "kind": "migration", "dry_run": dry_run,
+        "source": redact_url(source_url), "target": redact_url(target_url),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "t0": None,
+        "plan": plan.fates, "unplanned": plan.unplanned,
+        "models_without_collection": sorted(m.collection for m in schema.models.values()
+                                            if m.collection not in plan.fates),
+        "collections": {}, "rejects": [],
+    }
+    t0 = t0 or (previous or {}).get("t0")
+    if t0:
+        report["t0"] = t0.isoformat()
+    dropped = plan.ordered(DROP)
+    progress.say("dropped by plan (not carried to the target; the source is untouched): "
+                 + (", ".join(f"{c} ({counts[c]})" for c in dropped) or "none"))
+    if plan.unplanned:
+        progress.say(f"not in the plan, copied unchanged: {', '.join(plan.unplanned)}")
+    if not dry_run:
+        meta = {"source_db": source.name, "plan": plan.fates, "status": "running",
+                "started_at": datetime.now(UTC)}
+        if t0:
+            meta["t0"] = t0
+        target[META_COLLECTION].update_one({"_id": "run"}, {"$set": meta}, upsert=True)
+
+    pipeline = Pipeline(schema, derive(source, schema))
+    rejects = BatchWriter(None if dry_run else target[REJECTS_COLLECTION])
+    for name in plan.ordered(MIGRATE):
+        began = time.monotonic()
+        stats = CollectionStats()
+        writer = BatchWriter(None if dry_run else target[name])
+        with progress.bar(f"migrate {name}", counts[name], show_progress) as advance:
+            for outcome in pipeline.run(name, read_sorted(source, name), stats):
+                if outcome.rejected:
+                    rejects.add(reject_record(name, outcome.source, outcome.reason))
+                    report["rejects"].append({"collection": name, "_id": str(outcome.source["_id"]),
+                                              "reason": outcome.reason})
+                else:
+                    writer.add(outcome.target)
+                advance(1)
+            writer.flush()
+        report["collections"][name] = {
+            "fate": MIGRATE, "source": stats.source, "migrated": stats.accepted, "rejected": stats.rejected,
+            "written": writer.stats.written, "unchanged": writer.stats.unchanged,
+            "fields_without_target": dict(stats.without_target),
+            "seconds": round(time.monotonic() - began, 3)}
+    rejects.flush()
+    for name in plan.ordered(COPY):
+        began = time.monotonic()
+        writer = BatchWriter(None if dry_run else target[name])
+        n = 0
+        with progress.bar(f"copy {name}", counts[name], show_progress) as advance:
+            for doc in read_sorted(source, name):
+                writer.add(doc)
+                n += 1
+                advance(1)
+            writer.flush()
+        report["collections"][name] = {"fate": COPY, "source": n, "copied": n, "written": writer.stats.written,
+                                       "unchanged": writer.stats.unchanged,
+                                       "seconds": round(time.monotonic() - began, 3)}
+    for name in dropped:
+        report["collections"][name] = {"fate": DROP, "source": counts[name], "dropped": counts[name]}
+
+    report["indexes"] = {} if dry_run else create_indexes(target, schema, plan.ordered(MIGRATE))
+    totals = {key: sum(c.get(key, 0) for c in report["collections"].values())
+              for key in ("source", "migrated", "rejected", "copied", "dropped", "written")}
+    report["totals"] = totals
+    failures = [f"index {n}: {r}" for n, r in report["indexes"].items() if r != "ok"]
+    if totals["source"] != totals["migrated"] + totals["rejected"] + totals["copied"] + totals["dropped"]:
+        failures.append("documents unaccounted for")
+    if reject_threshold is not None and totals["rejected"] > reject_threshold:
+        failures.append(f"{totals['rejected']} rejects exceed the threshold of {reject_threshold}")
+    report["failures"] = failures
+    report["ok"] = not failures
+    report["seconds"] = round(time.monotonic() - started, 3)
+    report["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    if not dry_run:
+        target[META_COLLECTION].update_one(
+            {"_id": "run"}, {"$set": {"status": "done" if report["ok"] else "failed",
+                                      "finished_at": datetime.now(UTC), "totals": totals}})
+    if report_path:
+        write_report(report, Path(report_path))
+    return report
+
+
+def ensure_ok(report: dict) -> None:
+    if not report["ok"]:
+        raise OpsError(f"{report['kind']} failed: " + "; ".join(report["failures"]))

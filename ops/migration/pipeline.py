@@ -1,0 +1,157 @@
+"""What should become of each source document: the decisions migrate, dry run, verify and delta share.
+
+The pipeline transforms a document, validates it against the schema, checks that its required
+relations point to documents that were accepted, and that its unique keys are not taken. It never
+writes: callers decide what to do with each Outcome.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from bson import ObjectId
+from pymongo.database import Database
+
+from ops.migration.schema import Model, Schema, validate_document
+from ops.migration.transforms import (
+    RENAMED,
+    TRANSFORMS,
+    Derived,
+    Rejected,
+    is_active_member,
+    reaction_owner,
+)
+
+READ_BATCH = 2000
+
+
+@dataclass
+class Outcome:
+    collection: str
+    source: dict
+    target: dict | None = None
+    reason: str | None = None
+
+    @property
+    def rejected(self) -> bool:
+        return self.reason is not None
+
+
+@dataclass
+class Registry:
+    """Ids accepted so far per collection, and the unique keys taken per index."""
+
+    ids: dict[str, set] = field(default_factory=lambda: defaultdict(set))
+    keys: dict[str, dict[tuple, object]] = field(default_factory=lambda: defaultdict(dict))
+
+    def forget(self, collection: str, doc: dict, model: Model | None) -> None:
+        self.ids[collection].discard(doc["_id"])
+        for index in model.unique_keys() if model else ():
+            key = unique_key(index.fields, doc)
+            if key is not None and self.keys[index.name].get(key) == doc["_id"]:
+                del self.keys[index.name][key]
+
+
+def unique_key(fields: tuple[str, ...], doc: dict) -> tuple | None:
+    """The key a unique index holds for doc; None when a part is missing (such keys never collide here)."""
+    values = tuple(doc.get(f) for f in fields)
+    return None if any(v is None for v in values) else values
+
+
+def read_sorted(db: Database, collection: str, query: dict | None = None) -> Iterator[dict]:
+    yield from db[collection].find(query or {}, sort=[("_id", 1)], batch_size=READ_BATCH)
+
+
+def derive(db: Database, schema: Schema, message_ids: Iterable | None = None,
+           conversation_ids: Iterable | None = None) -> Derived:
+    """Member counts and reaction summaries from the source, for all parents or only the given ones."""
+    derived = Derived(schema)
+    member_query = {} if conversation_ids is None else {"conversationId": {"$in": list(conversation_ids)}}
+    members: dict[ObjectId, set] = defaultdict(set)
+    for doc in db["ConversationMember"].find(member_query, {"conversationId": 1, "userId": 1,
+                                                            "isActive": 1, "leftAt": 1}):
+        if is_active_member(doc):
+            members[doc.get("conversationId")].add(doc.get("userId"))
+    derived.member_counts = {cid: len(users) for cid, users in members.items()}
+    reaction_query = {} if message_ids is None else {"messageId": {"$in": list(message_ids)}}
+    seen: dict[ObjectId, set] = defaultdict(set)
+    for doc in db["Reaction"].find(reaction_query, {"messageId": 1, "emoji": 1, "userId": 1,
+                                                     "anonymousUserId": 1, "anonymousId": 1}):
+        seen[doc.get("messageId")].add((reaction_owner(doc), doc.get("emoji")))
+    derived.reactions = {mid: dict(Counter(emoji for _, emoji in pairs)) for mid, pairs in seen.items()}
+    return derived
+
+
+@dataclass
+class CollectionStats:
+    source: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    without_target: Counter = field(default_factory=Counter)
+
+
+class Pipeline:
+    def __init__(self, schema: Schema, derived: Derived, registry: Registry | None = None) -> None:
+        self.schema = schema
+        self.derived = derived
+        self.registry = registry or Registry()
+
+    def model(self, collection: str) -> Model:
+        model = self.schema.model_for_collection(collection)
+        if model is None:
+            raise KeyError(f"the schema has no model for collection {collection!r}")
+        return model
+
+    def decide(self, collection: str, doc: dict, stats: CollectionStats | None = None) -> Outcome:
+        """Transform and check one document; on acceptance, register its id and unique keys."""
+        model = self.model(collection)
+        try:
+            target = TRANSFORMS[collection](doc, self.derived)
+        except Rejected as exc:
+            return Outcome(collection, doc, reason=str(exc))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            return Outcome(collection, doc, reason=f"malformed document: {type(exc).__name__}: {exc}")
+        problems = validate_document(model, target, self.schema.enums)
+        if problems:
+            return Outcome(collection, doc, reason="; ".join(problems))
+        reason = self._broken_relation(model, target) or self._taken_key(model, target)
+        if reason:
+            return Outcome(collection, doc, reason=reason)
+        self.registry.ids[collection].add(target["_id"])
+        for index in model.unique_keys():
+            key = unique_key(index.fields, target)
+            if key is not None:
+                self.registry.keys[index.name][key] = target["_id"]
+        if stats is not None:
+            known = {f.db_name for f in model.fields.values()} | RENAMED.get(collection, set())
+            stats.without_target.update(k for k in doc if k not in known)
+        return Outcome(collection, doc, target=target)
+
+    def _broken_relation(self, model: Model, target: dict) -> str | None:
+        for relation in model.required_relations():
+            other = self.schema.models[relation.model]
+            for fk in relation.fields:
+                key = model.fields[fk].db_name
+                if target.get(key) not in self.registry.ids[other.collection]:
+                    return f"orphan: {key}={target.get(key)} matches no migrated {other.collection}"
+        return None
+
+    def _taken_key(self, model: Model, target: dict) -> str | None:
+        for index in model.unique_keys():
+            key = unique_key(index.fields, target)
+            holder = self.registry.keys[index.name].get(key) if key is not None else None
+            if holder is not None and holder != target["_id"]:
+                return f"unique-key collision on {index.name} with {model.collection} {holder}"
+        return None
+
+    def run(self, collection: str, docs: Iterable[dict], stats: CollectionStats) -> Iterator[Outcome]:
+        for doc in docs:
+            stats.source += 1
+            outcome = self.decide(collection, doc, stats)
+            if outcome.rejected:
+                stats.rejected += 1
+            else:
+                stats.accepted += 1
+            yield outcome

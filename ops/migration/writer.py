@@ -1,0 +1,76 @@
+"""Idempotent batched writes keyed on _id.
+
+FerretDB turns each upsert of a new document into a slow scan (~14 ms per document at 10k), and a
+`$in` lookup per batch into another scan. So the fingerprints of what the target collection holds
+are read once, in one pass; then new documents go in by insert_many and existing ones are replaced
+only where their content differs. Same result as an upsert, and a second run writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pymongo import ReplaceOne
+from pymongo.collection import Collection
+from pymongo.errors import PyMongoError
+
+from ops.migration.fingerprint import fingerprint
+
+BATCH = 1000
+
+
+@dataclass
+class WriteStats:
+    inserted: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+
+    @property
+    def written(self) -> int:
+        return self.inserted + self.replaced
+
+
+def existing_fingerprints(collection: Collection) -> dict:
+    return {d["_id"]: fingerprint(d) for d in collection.find({}, batch_size=2000)}
+
+
+def write_batch(collection: Collection, docs: list[dict], existing: dict, stats: WriteStats) -> None:
+    if not docs:
+        return
+    new = [d for d in docs if d["_id"] not in existing]
+    changed = [d for d in docs if d["_id"] in existing and fingerprint(d) != existing[d["_id"]]]
+    stats.unchanged += len(docs) - len(new) - len(changed)
+    if new:
+        collection.insert_many(new, ordered=False)
+        stats.inserted += len(new)
+    if changed:
+        try:
+            collection.bulk_write([ReplaceOne({"_id": d["_id"]}, d) for d in changed], ordered=False)
+        except (PyMongoError, KeyError):
+            # FerretDB stops a bulk at its first error and may answer without nModified: replay singly.
+            for doc in changed:
+                collection.replace_one({"_id": doc["_id"]}, doc)
+        stats.replaced += len(changed)
+    for doc in new + changed:
+        existing[doc["_id"]] = fingerprint(doc)
+
+
+class BatchWriter:
+    """Buffers documents per collection and flushes them in batches."""
+
+    def __init__(self, collection: Collection | None, size: int = BATCH) -> None:
+        self.collection = collection  # None: dry run, nothing is written
+        self.existing = existing_fingerprints(collection) if collection is not None else {}
+        self.size = size
+        self.buffer: list[dict] = []
+        self.stats = WriteStats()
+
+    def add(self, doc: dict) -> None:
+        self.buffer.append(doc)
+        if len(self.buffer) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.collection is not None:
+            write_batch(self.collection, self.buffer, self.existing, self.stats)
+        self.buffer = []
