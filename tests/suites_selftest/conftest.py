@@ -44,19 +44,18 @@ def migrated(mongo_server: Server, tmp_path_factory: pytest.TempPathFactory) -> 
     reports_dir = tmp_path_factory.mktemp("reports")
     reports = {
         "migration": reports_dir / "migration-report.json",
+        "dry_run": reports_dir / "dry-run-report.json",
         "verify": reports_dir / "verify-report.json",
     }
     if not _engine_available():
-        pytest.skip(
-            "the migration engine (ops.migration.engine, ops.migration.verify) is not in the tree yet"
-        )
+        pytest.skip("the migration engine (ops.migration.engine, ops.migration.verify) is not in the tree yet")
+    from ops.legacy_data import generate
     from ops.migration.engine import migrate
     from ops.migration.verify import verify
 
-    from ops.legacy_data import generate
-
     with pymongo.MongoClient(legacy_url) as client:
         generate(client.get_default_database(), scale=LEGACY_SCALE, seed=42)
+    migrate(legacy_url, target_url, dry_run=True, report_path=reports["dry_run"])
     migrate(legacy_url, target_url, report_path=reports["migration"])
     verify(legacy_url, target_url, report_path=reports["verify"])
     yield Migrated(target_url, reports)

@@ -23,8 +23,7 @@ def test_secret_never_shows_itself(caplog):
 def test_environment_overrides_the_file_and_secrets_are_wrapped(tmp_path):
     env = tmp_path / ".env.staging"
     env.write_text(
-        "# comment\nCHECK_GATEWAY_URL=http://a\nCHECK_ACCOUNT_1_USERNAME=alice\n"
-        "CHECK_ACCOUNT_1_PASSWORD='p@ss word'\n"
+        "# comment\nCHECK_GATEWAY_URL=http://a\nCHECK_ACCOUNT_1_USERNAME=alice\nCHECK_ACCOUNT_1_PASSWORD='p@ss word'\n"
     )
     target = load_target(env, {"CHECK_GATEWAY_URL": "http://b", "HOME": "/root"})
     assert target.get("CHECK_GATEWAY_URL") == "http://b"

@@ -25,9 +25,7 @@ def _result(tmp_path, name, feature, status, attachments=()):
 def test_summary_gives_a_verdict_per_section_and_the_latencies(tmp_path):
     results = tmp_path / "allure-results"
     results.mkdir()
-    (results / "lat.json").write_text(
-        json.dumps({"count": 20, "p50_ms": 30.0, "p95_ms": 60.0, "max_ms": 80.0})
-    )
+    (results / "lat.json").write_text(json.dumps({"count": 20, "p50_ms": 30.0, "p95_ms": 60.0, "max_ms": 80.0}))
     _result(results, "test_health_a", "Health", "passed")
     _result(
         results,

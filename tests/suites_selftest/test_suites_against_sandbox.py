@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pymongo
 import pytest
@@ -22,6 +22,7 @@ from harness import ROOT, env_file_text, fake_docker_path, run_suite
 from ops.embedded_db import free_port
 from ops.seed_accounts import by_username
 from sandbox import stack
+from sandbox.gateway.uploads import FILE_ROUTE
 
 pytestmark = pytest.mark.slow
 
@@ -61,6 +62,8 @@ FAULTS: dict[str, tuple[list[str], set[str]]] = {
             "test_health::test_gateway_health_reports_database_and_translation_up",
             "test_services::test_every_service_is_running_and_healthy",
             "test_auth::test_api_login_profile_logout_login",
+            # The sandbox reads an attachment's stored content type from the database to serve it.
+            "test_data::test_attachment_urls_are_served",
         },
     ),
     "no_broadcast": (
@@ -94,7 +97,7 @@ FAULTS: dict[str, tuple[list[str], set[str]]] = {
     ),
     "health_lies": (
         _files("health", "auth", "data") + ["-k", "not chromium"],
-        {"test_auth::test_api_login_profile_logout_login"},
+        {"test_auth::test_api_login_profile_logout_login", "test_data::test_attachment_urls_are_served"},
     ),
     "collection_missing": (
         _files("data", "communities", "health"),
@@ -123,6 +126,7 @@ def sandbox(migrated, tmp_path: Path):
     def up(name: str, faults: tuple[str, ...] = (), extra: dict[str, str] | None = None):
         info = stack.up(name, migrated.url, data="prisma", faults=faults, state_dir=tmp_path / "sandbox")
         started.append(name)
+        _restore_uploads(migrated.url, Path(info.uploads_dir))
         env_file = tmp_path / f".env.{name}"
         env_file.write_text(env_file_text(info, migrated.url, migrated.reports, extra))
         return env_file, fake_docker_path(tmp_path, Path(info.stack_dir) / "stack.json")
@@ -130,6 +134,17 @@ def sandbox(migrated, tmp_path: Path):
     yield up
     for name in started:
         stack.down(name, tmp_path / "sandbox")
+
+
+def _restore_uploads(db_url: str, uploads_dir: Path) -> None:
+    """Put a file behind every migrated attachment's URL, as the uploads volume holds them on a server."""
+    with pymongo.MongoClient(db_url) as client:
+        for doc in client.get_default_database()["MessageAttachment"].find({}, {"fileUrl": 1}):
+            url = doc.get("fileUrl") or ""
+            if url.startswith(FILE_ROUTE):
+                path = uploads_dir / unquote(url[len(FILE_ROUTE) :])
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(b"attachment " + str(doc["_id"]).encode())
 
 
 def _explain(run) -> str:
@@ -163,9 +178,7 @@ def _production_keys(work: Path, migrated, healthy: bool) -> dict[str, str]:
     base = work / ("prod-ok" if healthy else "prod-bad")
     (base / "snapshots" / ("pre-switch-20260127-220000" if healthy else "other")).mkdir(parents=True)
     if healthy:
-        (base / "snapshots" / "pre-switch-20260127-220000" / "MANIFEST.md").write_text(
-            "# Pre-Switch Snapshot\n"
-        )
+        (base / "snapshots" / "pre-switch-20260127-220000" / "MANIFEST.md").write_text("# Pre-Switch Snapshot\n")
     (base / "writes.jsonl").write_text("".join(json.dumps(w) + "\n" for w in writes))
     marker = "" if healthy else "NEXT_PUBLIC_API_URL=https://gate.staging.meeshy.me:8443\n"
     (base / "production.env").write_text(f"DOMAIN=meeshy.me\nMONGODB_DATABASE=meeshy\n{marker}")
@@ -184,9 +197,7 @@ def _production_keys(work: Path, migrated, healthy: bool) -> dict[str, str]:
 def test_production_checks_catch_a_bad_switch(sandbox, tmp_path, migrated):
     """A lost write, a staging URL in the config, an open database and no snapshot: each check fails."""
     env_file, env = sandbox("bad-switch", extra=_production_keys(tmp_path, migrated, healthy=False))
-    run = run_suite(
-        env_file, "production", tmp_path / "run", env, select=[str(SUITES / "test_production_only.py")]
-    )
+    run = run_suite(env_file, "production", tmp_path / "run", env, select=[str(SUITES / "test_production_only.py")])
     assert run.failed == {
         "test_production_only::test_writes_after_t0_are_present",
         "test_production_only::test_production_config_names_no_staging",
