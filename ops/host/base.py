@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import shlex
+import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,10 +92,13 @@ class Host(ABC):
         return self.run("test -e %s", str(path), check=False).ok
 
     def write_text(self, path: str | Path, text: str, mode: str = "600") -> None:
-        """Write a file atomically (temp file then rename) with ``mode`` permissions."""
+        """Write a file atomically (copy to a temp name, chmod, rename) with ``mode`` permissions."""
         tmp = f"{path}.tmp"
-        self.run("mkdir -p -- \"$(dirname %s)\" && umask 077 && cat > %s && chmod %s %s && mv -f %s %s",
-                 str(path), tmp, mode, tmp, tmp, str(path), stdin=text)
+        with tempfile.TemporaryDirectory() as local_dir:
+            local = Path(local_dir) / "content"
+            local.write_text(text)
+            self.put(local, tmp)
+        self.run("chmod %s %s && mv -f %s %s", mode, tmp, tmp, str(path))
 
     def read_text(self, path: str | Path) -> str:
         return self.run("cat -- %s", str(path)).stdout

@@ -51,9 +51,6 @@ def switch(
     site: Site, on_stage: Callable[[str], None] = lambda stage: None, health_deadline_s: float = 60.0
 ) -> dict:
     """Returns the switch report (downtime, delta, snapshot). ``on_stage`` lets tests inject failures."""
-    from ops.migration.delta import apply_delta
-    from ops.migration.verify import verify
-
     checks = preflight(site)
     t0 = datetime.fromisoformat(checks["migration"]["t0"])
     if site.would(
@@ -64,6 +61,9 @@ def switch(
         return {}
     site.confirm("This switches PRODUCTION. Are you ABSOLUTELY sure?", "oui")
     site.confirm("Last confirmation.", "SWITCH-PRODUCTION")
+    from ops.migration.delta import apply_delta
+    from ops.migration.verify import verify
+
     prod = site.production
     old_env = site.host.read_text(prod.env_file)
     old_gateway = site.engine.endpoints(prod)
