@@ -18,9 +18,10 @@ from pathlib import Path
 import pymongo
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "suites_selftest"))
+# bench/ holds a sandbox.py of its own: the project root must come first on the path.
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "suites_selftest")]
 
-from harness import env_file_text, fake_docker_path, run_suite  # noqa: E402
+from harness import env_file_text, fake_docker_path, restore_uploads, run_suite  # noqa: E402
 
 from ops.embedded_db import start_server  # noqa: E402
 from sandbox import stack  # noqa: E402
@@ -38,10 +39,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.02, help="legacy dataset scale")
     args = parser.parse_args()
+    from ops.legacy_data import generate
     from ops.migration.engine import migrate
     from ops.migration.verify import verify
-
-    from ops.legacy_data import generate
 
     with tempfile.TemporaryDirectory(prefix="bench-suites-") as tmp:
         work = Path(tmp)
@@ -50,12 +50,14 @@ def main() -> None:
             legacy, target = server.db_url("bench_legacy"), server.db_url("bench_target")
             with pymongo.MongoClient(legacy) as client:
                 generate(client.get_default_database(), scale=args.scale, seed=42)
-            reports = {"migration": work / "migration-report.json", "verify": work / "verify-report.json"}
+            reports = {n: work / f"{n}-report.json" for n in ("migration", "dry_run", "verify")}
+            migrate(legacy, target, dry_run=True, report_path=reports["dry_run"])
             migrate(legacy, target, report_path=reports["migration"])
             verify(legacy, target, report_path=reports["verify"])
             rows = []
             for label, extra in (("serial", ()), ("-n 2", ("-n", "2"))):
                 info = stack.up(f"bench{len(rows)}", target, data="prisma", state_dir=work / "sandbox")
+                restore_uploads(target, Path(info.uploads_dir))
                 try:
                     env_file = work / f".env.{len(rows)}"
                     env_file.write_text(env_file_text(info, target, reports))
@@ -71,6 +73,7 @@ def main() -> None:
                 finally:
                     stack.down(f"bench{len(rows)}", work / "sandbox")
                 counts = {o: len(run.with_outcome(o)) for o in ("passed", "failed", "error", "skipped")}
+                counts["not passed"] = sorted(run.failed)
                 rows.append((label, wall, counts, latency(run.allure_dir)))
         finally:
             server.stop()

@@ -12,17 +12,16 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import pymongo
 import pytest
 from bson import ObjectId
-from harness import ROOT, env_file_text, fake_docker_path, run_suite
+from harness import ROOT, env_file_text, fake_docker_path, restore_uploads, run_suite
 
 from ops.embedded_db import free_port
 from ops.seed_accounts import by_username
 from sandbox import stack
-from sandbox.gateway.uploads import FILE_ROUTE
 
 pytestmark = pytest.mark.slow
 
@@ -126,7 +125,7 @@ def sandbox(migrated, tmp_path: Path):
     def up(name: str, faults: tuple[str, ...] = (), extra: dict[str, str] | None = None):
         info = stack.up(name, migrated.url, data="prisma", faults=faults, state_dir=tmp_path / "sandbox")
         started.append(name)
-        _restore_uploads(migrated.url, Path(info.uploads_dir))
+        restore_uploads(migrated.url, Path(info.uploads_dir))
         env_file = tmp_path / f".env.{name}"
         env_file.write_text(env_file_text(info, migrated.url, migrated.reports, extra))
         return env_file, fake_docker_path(tmp_path, Path(info.stack_dir) / "stack.json")
@@ -134,17 +133,6 @@ def sandbox(migrated, tmp_path: Path):
     yield up
     for name in started:
         stack.down(name, tmp_path / "sandbox")
-
-
-def _restore_uploads(db_url: str, uploads_dir: Path) -> None:
-    """Put a file behind every migrated attachment's URL, as the uploads volume holds them on a server."""
-    with pymongo.MongoClient(db_url) as client:
-        for doc in client.get_default_database()["MessageAttachment"].find({}, {"fileUrl": 1}):
-            url = doc.get("fileUrl") or ""
-            if url.startswith(FILE_ROUTE):
-                path = uploads_dir / unquote(url[len(FILE_ROUTE) :])
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(b"attachment " + str(doc["_id"]).encode())
 
 
 def _explain(run) -> str:
@@ -220,7 +208,8 @@ def _assert_no_secret(runs, env_file: Path) -> None:
 @pytest.mark.parametrize("fault", FAULTS)
 def test_each_fault_fails_exactly_its_checks(fault, sandbox, tmp_path):
     selection, expected = FAULTS[fault]
-    env_file, env = sandbox(fault.replace("_", "-"), (fault,))
+    # One worker, so no write contention: a shorter deadline keeps the expected timeouts short.
+    env_file, env = sandbox(fault.replace("_", "-"), (fault,), extra={"CHECK_EVENT_DEADLINE_S": "6"})
     run = run_suite(env_file, "staging", tmp_path / "run", env, select=selection)
     assert run.failed == expected, (
         f"{fault}: unexpected failures {sorted(run.failed - expected)}, "
