@@ -54,7 +54,7 @@ class SandboxEngine:
         from sandbox import stack
 
         for info in _as_list(stack.status(self.state_dir)):
-            if getattr(info, "name", None) == self._stack_name(env):
+            if info.name == self._stack_name(env) and info.services.get("gateway", {}).get("running"):
                 return info
         return None
 
