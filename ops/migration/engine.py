@@ -10,6 +10,7 @@ write is an idempotent replace keyed on _id of a deterministic document, and the
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from ops.migration.plan import (
 )
 from ops.migration.report import write_report
 from ops.migration.schema import DEFAULT_SCHEMA_PATH, Schema, load_schema
-from ops.migration.writer import BatchWriter
+from ops.migration.writer import RAW, BatchWriter
 
 
 def reject_record(collection: str, doc: dict, reason: str) -> dict:
@@ -98,41 +99,11 @@ def migrate(source_url: str, target_url: str, *, plan_path: Path | None = None, 
             meta["t0"] = t0
         target[META_COLLECTION].update_one({"_id": "run"}, {"$set": meta}, upsert=True)
 
-    pipeline = Pipeline(schema, derive(source, schema))
-    rejects = BatchWriter(None if dry_run else target[REJECTS_COLLECTION])
-    for name in plan.ordered(MIGRATE):
-        began = time.monotonic()
-        stats = CollectionStats()
-        writer = BatchWriter(None if dry_run else target[name])
-        with progress.bar(f"migrate {name}", counts[name], show_progress) as advance:
-            for outcome in pipeline.run(name, read_sorted(source, name), stats):
-                if outcome.rejected:
-                    rejects.add(reject_record(name, outcome.source, outcome.reason))
-                    report["rejects"].append({"collection": name, "_id": str(outcome.source["_id"]),
-                                              "reason": outcome.reason})
-                else:
-                    writer.add(outcome.target)
-                advance(1)
-            writer.flush()
-        report["collections"][name] = {
-            "fate": MIGRATE, "source": stats.source, "migrated": stats.accepted, "rejected": stats.rejected,
-            "written": writer.stats.written, "unchanged": writer.stats.unchanged,
-            "fields_without_target": dict(stats.without_target),
-            "seconds": round(time.monotonic() - began, 3)}
-    rejects.flush()
-    for name in plan.ordered(COPY):
-        began = time.monotonic()
-        writer = BatchWriter(None if dry_run else target[name])
-        n = 0
-        with progress.bar(f"copy {name}", counts[name], show_progress) as advance:
-            for doc in read_sorted(source, name):
-                writer.add(doc)
-                n += 1
-                advance(1)
-            writer.flush()
-        report["collections"][name] = {"fate": COPY, "source": n, "copied": n, "written": writer.stats.written,
-                                       "unchanged": writer.stats.unchanged,
-                                       "seconds": round(time.monotonic() - began, 3)}
+    with progress.board(show_progress) as board, ThreadPoolExecutor(1) as copier:
+        # Copies are pure I/O and independent of the migrated collections: they run alongside.
+        copies = copier.submit(_copy_all, source, None if dry_run else target, plan.ordered(COPY), counts, board)
+        _migrate_all(source, None if dry_run else target, schema, plan.ordered(MIGRATE), counts, board, report)
+        report["collections"].update(copies.result())
     for name in dropped:
         report["collections"][name] = {"fate": DROP, "source": counts[name], "dropped": counts[name]}
 
@@ -161,3 +132,48 @@ def migrate(source_url: str, target_url: str, *, plan_path: Path | None = None, 
 def ensure_ok(report: dict) -> None:
     if not report["ok"]:
         raise OpsError(f"{report['kind']} failed: " + "; ".join(report["failures"]))
+
+
+def _migrate_all(source: Database, target: Database | None, schema: Schema, names: list[str],
+                 counts: dict[str, int], board: progress.Board, report: dict) -> None:
+    pipeline = Pipeline(schema, derive(source, schema))
+    rejects = BatchWriter(target[REJECTS_COLLECTION] if target is not None else None)
+    for name in names:
+        began = time.monotonic()
+        stats = CollectionStats()
+        writer = BatchWriter(target[name] if target is not None else None)
+        advance = board.task(f"migrate {name}", counts[name])
+        for outcome in pipeline.run(name, read_sorted(source, name), stats):
+            if outcome.rejected:
+                rejects.add(reject_record(name, outcome.source, outcome.reason))
+                report["rejects"].append({"collection": name, "_id": str(outcome.source["_id"]),
+                                          "reason": outcome.reason})
+            else:
+                writer.add(outcome.target)
+            advance(1)
+        writer.flush()
+        report["collections"][name] = {
+            "fate": MIGRATE, "source": stats.source, "migrated": stats.accepted, "rejected": stats.rejected,
+            "written": writer.stats.written, "unchanged": writer.stats.unchanged,
+            "fields_without_target": dict(stats.without_target),
+            "seconds": round(time.monotonic() - began, 3)}
+    rejects.flush()
+
+
+def _copy_all(source: Database, target: Database | None, names: list[str], counts: dict[str, int],
+              board: progress.Board) -> dict[str, dict]:
+    rows = {}
+    raw_source = source.with_options(codec_options=RAW)
+    for name in names:
+        began = time.monotonic()
+        writer = BatchWriter(target[name] if target is not None else None, raw=True)
+        advance = board.task(f"copy {name}", counts[name])
+        n = 0
+        for doc in raw_source[name].find({}, batch_size=2000):
+            writer.add(doc)
+            n += 1
+            advance(1)
+        writer.flush()
+        rows[name] = {"fate": COPY, "source": n, "copied": n, "written": writer.stats.written,
+                      "unchanged": writer.stats.unchanged, "seconds": round(time.monotonic() - began, 3)}
+    return rows

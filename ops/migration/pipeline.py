@@ -79,7 +79,8 @@ def derive(db: Database, schema: Schema, message_ids: Iterable | None = None,
     seen: dict[ObjectId, set] = defaultdict(set)
     for doc in db["Reaction"].find(reaction_query, {"messageId": 1, "emoji": 1, "userId": 1,
                                                      "anonymousUserId": 1, "anonymousId": 1}):
-        seen[doc.get("messageId")].add((reaction_owner(doc), doc.get("emoji")))
+        if reaction_owner(doc) is not None:  # an ownerless reaction is rejected, so not counted
+            seen[doc.get("messageId")].add((reaction_owner(doc), doc.get("emoji")))
     derived.reactions = {mid: dict(Counter(emoji for _, emoji in pairs)) for mid, pairs in seen.items()}
     return derived
 

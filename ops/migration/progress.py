@@ -15,12 +15,24 @@ def say(message: str) -> None:
     console.print(message, highlight=False)
 
 
+class Board:
+    """One live display for a whole run: a bar per collection, safe to advance from several threads."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+
+    def task(self, label: str, total: int) -> Callable[[int], None]:
+        if self.progress is None:
+            return lambda n: None
+        task = self.progress.add_task(label, total=total)
+        return lambda n: self.progress.advance(task, n)
+
+
 @contextmanager
-def bar(label: str, total: int, enabled: bool) -> Iterator[Callable[[int], None]]:
+def board(enabled: bool) -> Iterator[Board]:
     if not enabled:
-        yield lambda n: None
+        yield Board(None)
         return
-    columns = (TextColumn("{task.description:<32}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task(label, total=total)
-        yield lambda n: progress.advance(task, n)
+    columns = (TextColumn("{task.description:<36}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        yield Board(progress)

@@ -8,8 +8,12 @@ only where their content differs. Same result as an upsert, and a second run wri
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from bson.codec_options import CodecOptions
+from bson.raw_bson import RawBSONDocument
 from pymongo import ReplaceOne
 from pymongo.collection import Collection
 from pymongo.errors import PyMongoError
@@ -17,6 +21,7 @@ from pymongo.errors import PyMongoError
 from ops.migration.fingerprint import fingerprint
 
 BATCH = 1000
+RAW = CodecOptions(document_class=RawBSONDocument)
 
 
 @dataclass
@@ -30,15 +35,21 @@ class WriteStats:
         return self.inserted + self.replaced
 
 
-def existing_fingerprints(collection: Collection) -> dict:
-    return {d["_id"]: fingerprint(d) for d in collection.find({}, batch_size=2000)}
+def existing_fingerprints(collection: Collection, digest: Callable[[dict], str] = fingerprint) -> dict:
+    return {d["_id"]: digest(d) for d in collection.find({}, batch_size=2000)}
 
 
-def write_batch(collection: Collection, docs: list[dict], existing: dict, stats: WriteStats) -> None:
+def raw_digest(doc: RawBSONDocument) -> str:
+    """A copied document is written byte for byte, so its bytes are its fingerprint."""
+    return hashlib.sha256(doc.raw).hexdigest()
+
+
+def write_batch(collection: Collection, docs: list[dict], existing: dict, stats: WriteStats,
+                digest: Callable[[dict], str] = fingerprint) -> None:
     if not docs:
         return
     new = [d for d in docs if d["_id"] not in existing]
-    changed = [d for d in docs if d["_id"] in existing and fingerprint(d) != existing[d["_id"]]]
+    changed = [d for d in docs if d["_id"] in existing and digest(d) != existing[d["_id"]]]
     stats.unchanged += len(docs) - len(new) - len(changed)
     if new:
         collection.insert_many(new, ordered=False)
@@ -51,16 +62,17 @@ def write_batch(collection: Collection, docs: list[dict], existing: dict, stats:
             for doc in changed:
                 collection.replace_one({"_id": doc["_id"]}, doc)
         stats.replaced += len(changed)
-    for doc in new + changed:
-        existing[doc["_id"]] = fingerprint(doc)
 
 
 class BatchWriter:
     """Buffers documents per collection and flushes them in batches."""
 
-    def __init__(self, collection: Collection | None, size: int = BATCH) -> None:
+    def __init__(self, collection: Collection | None, size: int = BATCH, raw: bool = False) -> None:
         self.collection = collection  # None: dry run, nothing is written
-        self.existing = existing_fingerprints(collection) if collection is not None else {}
+        self.digest = raw_digest if raw else fingerprint
+        if collection is not None and raw:
+            self.collection = collection.with_options(codec_options=RAW)
+        self.existing = existing_fingerprints(self.collection, self.digest) if self.collection is not None else {}
         self.size = size
         self.buffer: list[dict] = []
         self.stats = WriteStats()
@@ -72,5 +84,5 @@ class BatchWriter:
 
     def flush(self) -> None:
         if self.collection is not None:
-            write_batch(self.collection, self.buffer, self.existing, self.stats)
+            write_batch(self.collection, self.buffer, self.existing, self.stats, self.digest)
         self.buffer = []
