@@ -70,7 +70,7 @@ def test_an_unexpected_document_and_a_schema_violation_fail(migrated):
 
 def test_a_copied_collection_altered_fails(migrated):
     source, target = migrated
-    database(target)["MessageStatus"].update_one({}, {"$set": {"readAt": None}})
+    database(target)["MessageStatus"].update_one({}, {"$set": {"readAt": "tampered"}})
     assert "altered document" in _kinds(verify(source, target), "MessageStatus")
 
 
