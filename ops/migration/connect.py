@@ -64,3 +64,11 @@ def check_target(target: Database, source: Database, expected: set[str]) -> dict
     if stray:
         raise OpsError(f"target {target.name!r} holds collections the plan does not produce: {', '.join(stray)}")
     return meta
+
+
+def describe_server(db: Database) -> str:
+    """"FerretDB v1.24.2 (MongoDB 7.0.42)" or "MongoDB 8.0.4": reports name the server they ran on."""
+    info = db.client.admin.command("buildInfo")
+    if info.get("ferretdbVersion"):
+        return f"FerretDB {info['ferretdbVersion']} (MongoDB {info.get('version')} wire protocol)"
+    return f"MongoDB {info.get('version')}"

@@ -24,7 +24,7 @@ from pymongo.database import Database
 
 from ops.embedded_db import redact_url
 from ops.errors import OpsError
-from ops.migration.connect import collection_count, open_database, source_database
+from ops.migration.connect import collection_count, describe_server, open_database, source_database
 from ops.migration.engine import reject_record
 from ops.migration.fingerprint import fingerprint
 from ops.migration.pipeline import CollectionStats, Pipeline, Registry, derive
@@ -220,7 +220,8 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
 
     target[META_COLLECTION].update_one({"_id": "run"}, {"$set": {"last_delta_at": started_at}})
     totals = {k: sum(r[k] for r in rows.values()) for k in ("inserted", "updated", "deleted", "rejected")}
-    report = {"kind": "delta", "mode": mode, "since": since.isoformat(), "source": redact_url(source_url),
+    report = {"kind": "delta", "server": describe_server(target),
+              "mode": mode, "since": since.isoformat(), "source": redact_url(source_url),
               "target": redact_url(target_url), "started_at": started_at.isoformat(timespec="seconds"),
               "examined_collections": affected, "collections": rows, "totals": totals,
               "seconds": round(time.monotonic() - started, 3), "ok": True, "failures": []}

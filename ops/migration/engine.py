@@ -20,7 +20,7 @@ from pymongo.errors import OperationFailure
 from ops.embedded_db import redact_url
 from ops.errors import OpsError
 from ops.migration import progress
-from ops.migration.connect import check_target, collection_count, open_database, source_database
+from ops.migration.connect import check_target, collection_count, describe_server, open_database, source_database
 from ops.migration.pipeline import CollectionStats, Pipeline, derive, read_sorted
 from ops.migration.plan import (
     COPY,
@@ -75,7 +75,7 @@ def migrate(source_url: str, target_url: str, *, plan_path: Path | None = None, 
     counts = {name: collection_count(source, name) for name in plan.fates}
 
     report: dict = {
-        "kind": "migration", "dry_run": dry_run,
+        "kind": "migration", "dry_run": dry_run, "server": describe_server(target),
         "source": redact_url(source_url), "target": redact_url(target_url),
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "t0": None,

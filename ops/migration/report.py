@@ -17,7 +17,7 @@ def write_report(report: dict, path: Path) -> None:
 def migration_table(report: dict) -> Table:
     title = f"{report['kind']}{' (dry run)' if report.get('dry_run') else ''}: " + \
         ("OK" if report["ok"] else "FAILED")
-    table = Table(title=title)
+    table = Table(title=title, caption=f"server: {report.get('server', '?')}")
     for column in ("collection", "fate", "source", "migrated", "rejected", "copied", "dropped", "written",
                    "seconds"):
         table.add_column(column, justify="left" if column in ("collection", "fate") else "right")
@@ -33,4 +33,7 @@ def migration_table(report: dict) -> Table:
 
 
 def print_table(table: Table) -> None:
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)  # a log file or pipe: do not truncate columns to 80
+    console.print(table)

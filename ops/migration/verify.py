@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ops.embedded_db import redact_url
-from ops.migration.connect import open_database, source_database
+from ops.migration.connect import describe_server, open_database, source_database
 from ops.migration.fingerprint import collection_hash, fingerprint
 from ops.migration.pipeline import CollectionStats, Pipeline, derive, read_sorted, unique_key
 from ops.migration.plan import (
@@ -150,7 +150,8 @@ def verify(source_url: str, target_url: str, *, plan_path: Path | None = None,
     for name, row in rows.items():
         row["problems"] = dict(findings.counts.get(name, {}))
     report = {
-        "kind": "verification", "source": redact_url(source_url), "target": redact_url(target_url),
+        "kind": "verification", "server": describe_server(target),
+        "source": redact_url(source_url), "target": redact_url(target_url),
         "checked_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "migration_status": meta.get("status"), "collections": rows,
         "content_hashes": hashes,
