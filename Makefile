@@ -28,7 +28,7 @@ chromium: $(VENV)/.installed
 		|| (apt-get update -qq && apt-get install -y -qq chromium)
 
 test: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 rehearse: setup
 	$(BIN)/meeshy-ops rehearse --scale $(SCALE) --report-dir reports
