@@ -68,6 +68,12 @@ def _finish(model: Model, legacy: dict, target: dict) -> dict:
             target[key] = target.get("createdAt", created)
         elif spec.has_default:
             target[key] = created if spec.default == "now" else copy.copy(spec.default)
+    # A null in a unique key would collide with every other null (MongoDB indexes null and missing
+    # alike); Prisma reads a missing optional field as null, so leave it out.
+    for index in model.unique_keys():
+        for key in index.fields:
+            if key in target and target[key] is None:
+                del target[key]
     return target
 
 
