@@ -34,6 +34,8 @@ On a real MongoDB (``MEESHY_TEST_MONGODB_URL``) no test is marked: everything mu
 | insert into a unique index: DuplicateKeyError 11000      | ✔                     | ✔                     |
 | explicit nulls collide in a unique index                 | ✔                     | ✘                     |
 | a missing field counts as null in a unique index (W17)   | ✘ never collides      | ✘ never collides      |
+| partial unique index ($type filter) binds only documents | ✘ not implemented     | ✔                     |
+| that have the part                                       | (238): plain unique   |                       |
 | unique index over duplicates: OperationFailure, nothing  | ✔                     | ✔                     |
 | created                                                  |                       |                       |
 | … with code 11000                                        | ✘ code 1              | ✘ no code             |
@@ -300,6 +302,20 @@ def test_a_missing_field_is_null_for_a_unique_index(db):
     db.c.insert_one({"messageId": mid, "userId": ObjectId(), "emoji": "👍"})
     with pytest.raises(DuplicateKeyError):
         db.c.insert_one({"messageId": mid, "userId": ObjectId(), "emoji": "👍"})
+
+
+@on_every_rung(known={FERRETDB: "partialFilterExpression is not implemented (code 238)"})
+def test_a_partial_unique_index_binds_only_documents_with_the_part(db):
+    """What the migration builds for a unique key with an optional part (engine._partial_filter);
+    where the server refuses it with code 238 the engine falls back to a plain unique index."""
+    db.c.create_index([("messageId", 1), ("anonymousId", 1), ("emoji", 1)], unique=True, name="k",
+                      partialFilterExpression={"anonymousId": {"$type": "objectId"}})
+    mid, guest = ObjectId(), ObjectId()
+    db.c.insert_many([{"messageId": mid, "userId": ObjectId(), "emoji": "👍"},
+                      {"messageId": mid, "userId": ObjectId(), "emoji": "👍"},
+                      {"messageId": mid, "anonymousId": guest, "emoji": "👍"}])
+    with pytest.raises(DuplicateKeyError):
+        db.c.insert_one({"messageId": mid, "anonymousId": guest, "emoji": "👍"})
 
 
 @on_every_rung()
