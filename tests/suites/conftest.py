@@ -92,6 +92,20 @@ def token_cache(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Pat
     return shared / "meeshy-ops-tokens.json"
 
 
+@pytest.fixture(autouse=True)
+def one_user_session_at_a_time(request: pytest.FixtureRequest, token_cache: Path) -> Iterator[None]:
+    """Tests of the sockets' group (checklib.realtime.SOCKET_GROUP) take turns across xdist workers.
+
+    A file lock rather than `--dist loadgroup`, whose grouping this pytest/xdist pair ignores.
+    """
+    if request.node.get_closest_marker("xdist_group") is None:
+        yield
+        return
+    with (token_cache.parent / "meeshy-ops-accounts.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 @pytest.fixture(scope="session")
 def token_for(gateway: Api, token_cache: Path) -> Callable[[Account], str]:
     """The JWT of an account, logging in at most once per run across workers."""

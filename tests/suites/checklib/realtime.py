@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 import socketio
 
-# Tests that hold a user's socket or web page run on one xdist worker: a second socket of the same
-# user would disconnect the first (api-contract §7.1). The load joins them, not to skew latencies.
+# Tests that hold a user's socket or web page take turns across xdist workers (a lock in the suites'
+# conftest): a second socket of the same user would disconnect the first (api-contract §7.1). The
+# load and the data checks join them, so as not to skew the latencies measured.
 SOCKET_GROUP = pytest.mark.xdist_group("accounts")
 
 
