@@ -33,7 +33,9 @@ class ComposeEngine:
         return {svc: spec.get("container_name") or f"{project}-{svc}-1"
                 for svc, spec in cfg["services"].items()}
 
-    def up(self, env: Environment) -> Endpoints:
+    def up(self, env: Environment, private: bool = False) -> Endpoints:
+        # NOTE: the production compose file has no private route: a private start is a public one,
+        # so on a server the switch's smoke checks run on the public address.
         self._compose(env, "up -d --wait --wait-timeout 300", timeout=400)
         return Endpoints(self.gateway_health_url[env.name])
 

@@ -40,8 +40,9 @@ class Endpoints:
 class ContainerEngine(Protocol):
     name: str
 
-    def up(self, env: Environment) -> Endpoints:
-        """Start the stack from the environment's rendered configuration (idempotent)."""
+    def up(self, env: Environment, private: bool = False) -> Endpoints:
+        """Start the stack from the environment's rendered configuration (idempotent). ``private``:
+        reachable by the operator only (the switch smoke-checks a new production before opening it)."""
 
     def down(self, env: Environment) -> None:
         """Stop and remove the stack's processes; data volumes are kept."""

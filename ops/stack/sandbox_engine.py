@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
+from ops.embedded_db import free_port
 from ops.host import Host
 from ops.stack.engine import Endpoints, Environment
+
+SERVICES = ("translator", "gateway", "web")
 
 
 def parse_env(text: str) -> dict[str, str]:
@@ -19,7 +24,12 @@ def parse_env(text: str) -> dict[str, str]:
 
 
 class SandboxEngine:
-    """Runs each environment as a sandbox stack named after it; state kept under ``state_dir``."""
+    """Runs each environment as a sandbox stack named after it; state kept under ``state_dir``.
+
+    An environment keeps its ports from one start to the next (its public address, as Traefik's
+    routes on a server), and its uploads volume is the environment's ``uploads/`` directory. A
+    private start takes fresh ports, so that nobody but the operator reaches it.
+    """
 
     name = "sandbox"
 
@@ -29,7 +39,28 @@ class SandboxEngine:
     def _stack_name(self, env: Environment) -> str:
         return f"meeshy-{env.name}"
 
-    def up(self, env: Environment) -> Endpoints:
+    def _public_ports(self, env: Environment) -> dict[str, int]:
+        path = self.state_dir / f"{self._stack_name(env)}.ports.json"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps({s: free_port() for s in SERVICES}))
+        return json.loads(path.read_text())
+
+    def _link_uploads(self, env: Environment) -> None:
+        """The stack's uploads directory is the environment's volume, ``<directory>/uploads``."""
+        volume = Path(env.directory) / "uploads"
+        volume.mkdir(parents=True, exist_ok=True)
+        link = self.state_dir.resolve() / self._stack_name(env) / "uploads"
+        link.parent.mkdir(parents=True, exist_ok=True)
+        if link.is_symlink() and link.resolve() == volume.resolve():
+            return
+        if link.is_symlink() or link.is_file():
+            link.unlink()
+        elif link.exists():
+            shutil.rmtree(link)
+        link.symlink_to(volume.resolve(), target_is_directory=True)
+
+    def up(self, env: Environment, private: bool = False) -> Endpoints:
         from sandbox import stack
 
         running = self.endpoints(env)
@@ -37,8 +68,10 @@ class SandboxEngine:
             return running
         config = parse_env(self.host.read_text(env.env_file))
         faults = tuple(f for f in config.get("SANDBOX_FAULTS", "").split(",") if f)
+        self._link_uploads(env)
         info = stack.up(self._stack_name(env), config["DATABASE_URL"], data=config["DATA_SHAPE"],
-                        faults=faults, state_dir=self.state_dir)
+                        faults=faults, state_dir=self.state_dir,
+                        ports=None if private else self._public_ports(env))
         return Endpoints(info.gateway_url, info.translator_url, info.web_url)
 
     def down(self, env: Environment) -> None:

@@ -58,6 +58,7 @@ class Site:
     staging_db_url: str  # staging's migrated (Prisma-shaped) database
     secrets: dict[str, str] = field(default_factory=dict)
     domain: str = "meeshy.me"
+    probe_username: str = "alice_fr"  # the account the switch's probe and smoke checks write with
     echo: Callable[[str], None] = print
     ask: Callable[[str], str] = input
     dry_run: bool = False
@@ -66,6 +67,13 @@ class Site:
     def __post_init__(self) -> None:
         for value in self.secrets.values():
             self.host.add_secret(value)
+
+    @property
+    def probe_password(self) -> str:
+        """PROBE_PASSWORD from the secrets, else the seed account's (the rehearsal's dataset)."""
+        from ops.seed_accounts import by_username
+
+        return self.secrets.get("PROBE_PASSWORD") or by_username(self.probe_username).password
 
     @property
     def production(self) -> Environment:

@@ -15,8 +15,10 @@ from ops.steps.site import Site, timestamp
 SUITE_TIMEOUT_S = 1200
 
 
-def validate(site: Site, env_name: str, report_dir: Path, extra_env: dict[str, str] | None = None) -> dict:
-    """Run ``pytest -m <env_name>``; record pass/fail with the migration it ran on. Raises when it failed."""
+def validate(site: Site, env_name: str, report_dir: Path, target_env: Path | None = None,
+             workers: int = 0) -> dict:
+    """Run ``pytest -m <env_name>`` (on ``target_env``, a CHECK_* file, when given; the stack's
+    endpoints otherwise); record pass/fail with the migration it ran on. Raises when it failed."""
     env = site.staging if env_name == "staging" else site.production
     endpoints = site.engine.endpoints(env)
     if site.would(
@@ -29,20 +31,22 @@ def validate(site: Site, env_name: str, report_dir: Path, extra_env: dict[str, s
     migration = site.read_state(f"{site.staging.directory}/state/migration.json")
     results = Path(report_dir).resolve() / f"allure-results-{env_name}"
     junit = Path(report_dir).resolve() / f"junit-{env_name}-{timestamp()}.xml"
-    environ = {
-        **os.environ,
-        "CHECK_TARGET": env_name,
-        "CHECK_GATEWAY_URL": endpoints.gateway_url,
-        "CHECK_TRANSLATOR_URL": endpoints.translator_url,
-        "CHECK_FRONTEND_URL": endpoints.web_url,
-        "CHECK_MONGODB_URL": config.get("DATABASE_URL", ""),
-        **(extra_env or {}),
-    }
-    for key in ("migration_report", "verify_report"):
-        local = Path(report_dir).resolve() / f"{env_name}-{key}.json"
-        if migration.get(key) and site.host.exists(migration[key]):
-            site.host.get(migration[key], local)
-            environ[f"CHECK_{key.upper()}"] = str(local)
+    # The environment wins over a target file: without one, the stack and the migration state say
+    # where to look; with one, it alone does (and the caller's CHECK_* variables are left out).
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CHECK_")}
+    if target_env is None:
+        environ.update({
+            "CHECK_TARGET": env_name,
+            "CHECK_GATEWAY_URL": endpoints.gateway_url,
+            "CHECK_TRANSLATOR_URL": endpoints.translator_url,
+            "CHECK_FRONTEND_URL": endpoints.web_url,
+            "CHECK_MONGODB_URL": config.get("DATABASE_URL", ""),
+        })
+        for key in ("migration_report", "verify_report"):
+            local = Path(report_dir).resolve() / f"{env_name}-{key}.json"
+            if migration.get(key) and site.host.exists(migration[key]):
+                site.host.get(migration[key], local)
+                environ[f"CHECK_{key.upper()}"] = str(local)
     command = [
         sys.executable,
         "-m",
@@ -53,7 +57,10 @@ def validate(site: Site, env_name: str, report_dir: Path, extra_env: dict[str, s
         "no:cacheprovider",
         "-q",
         f"--alluredir={results}",
+        "--clean-alluredir",
         f"--junitxml={junit}",
+        *(["--target-env", str(target_env)] if target_env else []),
+        *(["-n", str(workers)] if workers else []),
         str(ROOT / "tests" / "suites"),
     ]
     started = datetime.now(UTC)
@@ -62,7 +69,7 @@ def validate(site: Site, env_name: str, report_dir: Path, extra_env: dict[str, s
     )
     output = site.host.mask(proc.stdout + proc.stderr)
     (Path(report_dir) / f"suite-{env_name}.log").write_text(output)
-    tail = output.strip().splitlines()[-1] if output.strip() else ""
+    tail = output.strip().splitlines()[-1].strip("= ") if output.strip() else ""
     state = {
         "env": env_name,
         "migration_id": migration.get("migration_id"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 import time
 from collections import defaultdict, deque
@@ -20,6 +21,7 @@ from sandbox.gateway import serialize
 from sandbox.gateway.core import Gateway
 from sandbox.gateway.errors import ApiError
 from sandbox.gateway.store import oid
+from sandbox.shapes import now
 
 Doc = dict[str, Any]
 log = logging.getLogger("gateway.auth")
@@ -157,6 +159,52 @@ async def login(request: web.Request) -> web.Response:
     )
 
 
+USERNAME = re.compile(r"^[a-zA-Z0-9_-]{2,16}$")
+
+
+async def register(request: web.Request) -> web.Response:
+    """api-contract §2.5: a new account, added to the global conversation; 200 with a token."""
+    gw: Gateway = request.app["gw"]
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise ApiError(400, "body must be JSON")
+    fields = {k: body.get(k) for k in ("username", "password", "firstName", "lastName", "email")}
+    if not all(isinstance(v, str) and v for v in fields.values()):
+        raise ApiError(400, "body/username, password, firstName, lastName and email are required")
+    if not USERNAME.match(fields["username"]) or len(fields["password"]) < 8:
+        raise ApiError(400, "username must be 2-16 of [a-zA-Z0-9_-] and password at least 8 characters")
+    users = gw.store["User"]
+    for key, label in (("username", "Nom d'utilisateur"), ("email", "Email")):
+        if await users.find_one({key: fields[key]}, {"_id": 1}):
+            raise ApiError(400, f"{label} déjà utilisé")
+    hashed = await asyncio.to_thread(bcrypt.hashpw, fields["password"].encode(), bcrypt.gensalt(rounds=10))
+    t = now()
+    user: Doc = {
+        "_id": ObjectId(), **fields, "password": hashed.decode(), "bio": "", "phoneNumber": None,
+        "displayName": f"{fields['firstName']} {fields['lastName']}", "avatar": None, "isOnline": False,
+        "lastActiveAt": t, "systemLanguage": body.get("systemLanguage") or "fr",
+        "regionalLanguage": body.get("regionalLanguage") or "fr", "customDestinationLanguage": None,
+        "role": "USER", "isActive": True, "createdAt": t, "updatedAt": t,
+    }
+    if gw.shape.name == "legacy":
+        user.update(lastSeen=t, autoTranslateEnabled=True, translateToSystemLanguage=True,
+                    translateToRegionalLanguage=False, useCustomDestination=False)
+    else:
+        user.update(blockedUserIds=[], twoFactorBackupCodes=[], failedLoginAttempts=0, passwordResetAttempts=0)
+    await users.insert_one(user)
+    global_conv = await gw.store["Conversation"].find_one({"identifier": "meeshy"}, {"_id": 1})
+    if global_conv is not None:
+        await gw.store["ConversationMember"].insert_one(gw.shape.new_member(global_conv["_id"], user["_id"], "MEMBER"))
+    return web.json_response({"success": True, "data": {
+        "user": serialize.user_full(user, "USER"),
+        "token": make_token(gw.config.jwt_secret, user, "USER"),
+        "expiresIn": 86400,
+    }})
+
+
 async def me(request: web.Request) -> web.Response:
     gw: Gateway = request.app["gw"]
     user = await current_user(request)
@@ -175,5 +223,6 @@ async def logout(request: web.Request) -> web.Response:
 def setup(app: web.Application, limiter: RateLimiter) -> None:
     app["login_limiter"] = limiter
     app.router.add_post("/api/v1/auth/login", login)
+    app.router.add_post("/api/v1/auth/register", register)
     app.router.add_get("/api/v1/auth/me", me)
     app.router.add_post("/api/v1/auth/logout", logout)
