@@ -21,6 +21,7 @@ from pathlib import Path
 from ops.errors import OpsError
 
 MASK = "********"
+JWT = re.compile(r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}")
 
 
 class Secret:
@@ -229,7 +230,7 @@ class Target:
     def scrub(self, text: str) -> str:
         for secret in sorted(self.secrets(), key=len, reverse=True):
             text = text.replace(secret, MASK)
-        return text
+        return JWT.sub(MASK, text)  # tokens the checks obtained are secrets too
 
     def public_properties(self) -> dict[str, str]:
         """Non-secret keys worth showing in a report (URLs, names); never a secret, never a URL with one."""

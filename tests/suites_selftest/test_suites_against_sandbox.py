@@ -10,7 +10,6 @@ checks must be exactly the expected one. The only mock is the Docker CLI on the 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,6 +18,7 @@ import pytest
 from bson import ObjectId
 from harness import ROOT, env_file_text, fake_docker_path, restore_uploads, run_suite
 
+from ops.config import JWT
 from ops.embedded_db import free_port
 from ops.seed_accounts import by_username
 from sandbox import stack
@@ -26,7 +26,6 @@ from sandbox import stack
 pytestmark = pytest.mark.slow
 
 SUITES = ROOT / "tests" / "suites"
-STAGING_BUDGET_S = 180.0
 
 
 def _files(*modules: str) -> list[str]:
@@ -141,12 +140,10 @@ def _explain(run) -> str:
 
 def test_staging_and_production_suites_pass_on_a_healthy_sandbox(sandbox, tmp_path, migrated):
     env_file, env = sandbox("healthy-staging")
-    started = time.monotonic()
-    staging = run_suite(env_file, "staging", tmp_path / "staging", env, extra_args=("-n", "2"))
-    wall = time.monotonic() - started
+    # Serial here: the project's own tests already use both cores; bench/suites.py times `-n 2`.
+    staging = run_suite(env_file, "staging", tmp_path / "staging", env)
     assert staging.returncode == 0 and not staging.failed, _explain(staging)
     assert len(staging.with_outcome("passed")) >= 25, _explain(staging)
-    assert wall < STAGING_BUDGET_S, f"staging suite with -n 2 took {wall:.0f}s"
     # Another stack for production, as on the real servers (its own login limiter).
     env_file, env = sandbox("healthy-production", extra=_production_keys(tmp_path, migrated, healthy=True))
     production = run_suite(env_file, "production", tmp_path / "production", env)
@@ -203,6 +200,7 @@ def _assert_no_secret(runs, env_file: Path) -> None:
         for where, text in texts.items():
             for secret in secrets:
                 assert secret not in text, f"a password of {env_file} appears in {where}"
+            assert not JWT.search(text), f"a token appears in {where}"
 
 
 @pytest.mark.parametrize("fault", FAULTS)

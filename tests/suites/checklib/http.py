@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -26,7 +26,7 @@ class Api:
     base_url: str
     timeout_s: float
     verify_tls: bool = True
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)  # a JWT: never in a failure's repr
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
