@@ -148,6 +148,9 @@ def switch(site: Site, on_stage: Callable[[str], None] = lambda stage: None,
                 served = f"serving (downtime {probe.downtime():.1f}s)"
             except TimeoutError:
                 served = "healthy, but the probe's writes are still refused"
+            report.update({"failed_stage": stage, "error": site.host.mask(str(exc)), "probe_writes": probe.accepted,
+                           "downtime_s": probe.downtime()})
+            site.write_state(f"{prod.directory}/state/switch.json", report)
             raise OpsError(
                 f"switch failed at stage '{stage}' ({type(exc).__name__}: {site.host.mask(str(exc))}); "
                 f"the OLD production was brought back and is {served}"

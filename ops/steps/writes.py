@@ -238,6 +238,10 @@ class WriteStream:
                 self.errors.append(f"write {n}: {type(exc).__name__}: {exc}"[:200])
             self._stop.wait(self.interval_s)
 
+    def join(self, timeout_s: float = 60.0) -> None:
+        """Wait until the stream has made its ``limit`` writes."""
+        self._thread.join(timeout_s)
+
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(30)
@@ -251,8 +255,9 @@ def save_jsonl(records: list[dict], path: Path) -> None:
     path.write_text("".join(json.dumps({k: r[k] for k in ("op", "collection", "_id")}) + "\n" for r in records))
 
 
-def missing_writes(records: list[dict], database_url: str) -> list[str]:
-    """Every record checked in the (Prisma-shaped) database; returns what is missing or wrong."""
+def missing_writes(records: list[dict], database_url: str, prisma: bool = True) -> list[str]:
+    """Every record checked in the database (in the Prisma shape unless ``prisma`` is False, for an old
+    production brought back); returns what is missing or wrong."""
     problems: list[str] = []
     with pymongo.MongoClient(database_url, serverSelectionTimeoutMS=10_000) as client:
         db = client[db_name_of(database_url)]
@@ -262,7 +267,10 @@ def missing_writes(records: list[dict], database_url: str) -> list[str]:
             if doc is None:
                 problems.append(f"{label}: missing")
                 continue
-            problems += [f"{label}: {p}" for p in _shape_problems(rec, doc, db)]
+            if prisma:
+                problems += [f"{label}: {p}" for p in _shape_problems(rec, doc, db)]
+            elif not rec.get("superseded") and any(doc.get(k) != rec[k] for k in ("content", "isDeleted") if k in rec):
+                problems.append(f"{label}: not its last written value")
     return problems
 
 

@@ -9,11 +9,12 @@ import pymongo
 import pytest
 from standin_engine import StandinEngine
 
-from ops.backup import PymongoArchiveTool
+from ops.backup import BackupRecord, PymongoArchiveTool, fingerprints
 from ops.errors import ConfirmationRefused, OpsError
 from ops.host import LocalHost
 from ops.steps.capture import capture
 from ops.steps.deploy_staging import deploy_stack, deploy_staging
+from ops.steps.migrate_to_staging import migrate_to_staging
 from ops.steps.site import Site
 from ops.steps.switch import switch
 from ops.steps.teardown_staging import teardown_staging
@@ -184,3 +185,21 @@ def test_teardown_keeps_the_database_production_serves(site):
     assert any(line.startswith("KEEP") for line in plan)
     with pymongo.MongoClient(site.staging_db_url) as client:
         assert client.get_default_database()["User"].count_documents({}) == 1
+
+
+@pytest.mark.parametrize("host", ["local", "ssh"], indirect=True)
+def test_migrate_to_staging_backs_up_restores_migrates_and_copies_uploads(site):
+    uploads = Path(site.production.directory) / "uploads" / "2026" / "photo.jpg"
+    uploads.parent.mkdir(parents=True)
+    uploads.write_bytes(b"jpeg bytes")
+    deploy_staging(site)
+    state = migrate_to_staging(site)
+    record = BackupRecord.load(site.host, state["archive"])
+    assert record.sha256 == state["sha256"] == site.host.sha256(state["archive"])
+    assert state["verify_ok"] and record.collections["User"]["count"] >= 7
+    assert fingerprints(site.staging_legacy_url) == record.collections
+    assert (Path(site.staging.directory) / "uploads" / "2026" / "photo.jpg").read_bytes() == b"jpeg bytes"
+    for key in ("migration_report", "verify_report"):
+        assert site.host.exists(state[key]), key
+    with pymongo.MongoClient(site.staging_db_url) as client:
+        assert client.get_default_database()["User"].find_one({"role": "MODO"}) is None
