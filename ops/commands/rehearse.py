@@ -17,8 +17,11 @@ from ops.rehearsal import print_summary, rehearse
 @click.option("--rollback-drill", is_flag=True, help="After the switch, roll back and prove it.")
 @click.option("--report-dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
 def rehearse_command(scale: float, seed: int, rollback_drill: bool, report_dir: Path) -> None:
-    """Start the embedded database, write the legacy dataset, migrate, verify, and print the time of
-    each phase; exit 0 only if every phase passed. The JSON summary goes to REPORT_DIR."""
+    """The whole procedure on this machine: embedded database, legacy dataset, old production (sandbox,
+    legacy), deploy staging, migrate to staging, staging suite while recorded writes land on the old
+    production, capture, switch (downtime measured), production suite, every write checked in the new
+    production, optional rollback drill, Allure report. Prints the time of each phase and exits 0 only
+    if every phase passed; the JSON summary, the writes and the suites' reports go to REPORT_DIR."""
     summary = rehearse(scale=scale, seed=seed, rollback_drill=rollback_drill, report_dir=report_dir,
                        echo=click.echo)
     print_summary(summary)
