@@ -21,7 +21,7 @@ from ops.embedded_db import redact_url
 from ops.errors import OpsError
 from ops.migration import progress
 from ops.migration.connect import check_target, collection_count, describe_server, open_database, source_database
-from ops.migration.pipeline import CollectionStats, Pipeline, derive, read_sorted
+from ops.migration.pipeline import READ_BATCH, CollectionStats, Pipeline, derive, read_sorted
 from ops.migration.plan import (
     COPY,
     DROP,
@@ -194,7 +194,7 @@ def _copy_all(source: Database, target: Database | None, names: list[str], count
         writer = BatchWriter(target[name] if target is not None else None, raw=True)
         advance = board.task(f"copy {name}", counts[name])
         n = 0
-        for doc in raw_source[name].find({}, batch_size=2000):
+        for doc in raw_source[name].find({}, batch_size=READ_BATCH):
             writer.add(doc)
             n += 1
             advance(1)

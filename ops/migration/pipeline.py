@@ -24,7 +24,7 @@ from ops.migration.transforms import (
     reaction_owner,
 )
 
-READ_BATCH = 2000
+READ_BATCH = 5000
 
 
 @dataclass

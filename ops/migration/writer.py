@@ -20,7 +20,7 @@ from pymongo.errors import PyMongoError
 
 from ops.migration.fingerprint import fingerprint
 
-BATCH = 1000
+BATCH = 5000
 RAW = CodecOptions(document_class=RawBSONDocument)
 
 
