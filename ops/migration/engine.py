@@ -113,10 +113,11 @@ def migrate(source_url: str, target_url: str, *, plan_path: Path | None = None, 
     if t0:
         report["t0"] = t0.isoformat()
     dropped = plan.ordered(DROP)
-    progress.say("dropped by plan (not carried to the target; the source is untouched): "
-                 + (", ".join(f"{c} ({counts[c]})" for c in dropped) or "none"))
-    if plan.unplanned:
-        progress.say(f"not in the plan, copied unchanged: {', '.join(plan.unplanned)}")
+    if show_progress:
+        progress.say("dropped by plan (not carried to the target; the source is untouched): "
+                     + (", ".join(f"{c} ({counts[c]})" for c in dropped) or "none"))
+        if plan.unplanned:
+            progress.say(f"not in the plan, copied unchanged: {', '.join(plan.unplanned)}")
     if not dry_run:
         meta = {"source_db": source.name, "plan": plan.fates, "status": "running",
                 "started_at": datetime.now(UTC)}
