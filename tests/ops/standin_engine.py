@@ -27,7 +27,7 @@ class StandinEngine:
         self.servers: dict[str, ThreadingHTTPServer] = {}
         self.started: list[tuple[str, dict[str, str]]] = []
 
-    def up(self, env: Environment) -> Endpoints:
+    def up(self, env: Environment, private: bool = False) -> Endpoints:
         if env.name not in self.servers:
             self.started.append((env.name, parse_env(self.host.read_text(env.env_file))))
             server = ThreadingHTTPServer(("127.0.0.1", 0), _Health)
