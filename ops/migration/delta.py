@@ -1,26 +1,29 @@
 """`delta`: carry over what the source received after T0 (inserts, updates, deletes).
 
-After it, the target equals a full migration of the current source. Work is proportional to the
-changes, not to the database:
+After it, the target equals a full migration of the current source (tests compare content hashes).
 - changed documents are those with an ObjectId time, createdAt or updatedAt after `since`;
-- deletes are looked for only in collections whose document count does not add up, by comparing
-  `_id` sets there;
+- deletes are looked for only in collections whose counts do not add up, by comparing `_id` sets;
 - documents whose derived values depend on a change (a message's reaction counts, a conversation's
-  member count) and the children of a document that disappeared or became a reject are decided
-  again; so are all quarantined documents (a parent may have arrived since).
-When updatedAt cannot be trusted, `mode="fingerprints"` decides every document again and writes
-only those whose content differs.
+  member count), the children of a document that disappeared or became a reject, and every
+  quarantined document (a parent may have arrived since) are decided again.
+Writing is proportional to the changes. Finding them is one filtered read per collection: on
+FerretDB every filter but `_id` equality is a scan, so that part grows with the database (the
+scans run side by side). When updatedAt cannot be trusted, `mode="fingerprints"` decides every
+document again and writes only those whose content differs.
 """
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bson import ObjectId
+from pymongo.collection import Collection
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 
 from ops.embedded_db import redact_url
 from ops.errors import OpsError
@@ -31,9 +34,12 @@ from ops.migration.pipeline import CollectionStats, Pipeline, Registry, derive
 from ops.migration.plan import COPY, DROP, META_COLLECTION, MIGRATE, REJECTS_COLLECTION, Plan, build_plan
 from ops.migration.report import write_report
 from ops.migration.schema import DEFAULT_SCHEMA_PATH, Schema, load_schema
-from ops.migration.writer import WriteStats, write_batch
+from ops.migration.writer import WriteStats
 
 CHUNK = 1000
+BY_ID_LIMIT = 500  # up to this many ids, one indexed lookup each beats one scan of the collection
+SCAN_THREADS = 4
+DUPLICATE_KEY = 11000
 DEPENDENT_PARENTS = {"Reaction": ("Message", "messageId"), "ConversationMember": ("Conversation", "conversationId")}
 
 
@@ -95,10 +101,18 @@ def _chunks(ids: list) -> list[list]:
     return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
 
 
-def _fetch(db: Database, collection: str, ids: set) -> dict:
+def _fetch(db: Database, collection: str, ids: set, projection: dict | None = None) -> dict:
+    """Documents by id. FerretDB answers `_id` equality from its index but scans for `$in`, so a
+    few ids are fetched one by one (work proportional to the delta), many in one scan."""
     docs: dict = {}
+    if len(ids) <= BY_ID_LIMIT:
+        for _id in ids:
+            doc = db[collection].find_one({"_id": _id}, projection)
+            if doc is not None:
+                docs[_id] = doc
+        return docs
     for part in _chunks(sorted(ids, key=str)):
-        docs.update({d["_id"]: d for d in db[collection].find({"_id": {"$in": part}})})
+        docs.update({d["_id"]: d for d in db[collection].find({"_id": {"$in": part}}, projection)})
     return docs
 
 
@@ -108,18 +122,39 @@ def _changed_ids(source: Database, collection: str, since: datetime) -> set:
     return {d["_id"] for d in source[collection].find(query, {"_id": 1})}
 
 
-def _deleted_ids(source: Database, target: Database, collection: str, changed: set, quarantined: set,
-                 full: bool) -> set:
-    """Ids the target knows that the source no longer has; compares id sets only when counts disagree."""
-    if not full:
-        known_changed = len(changed & quarantined) + sum(
-            target[collection].count_documents({"_id": {"$in": part}}) for part in _chunks(list(changed)))
-        expected = collection_count(target, collection) + len(quarantined) + len(changed) - known_changed
-        if collection_count(source, collection) == expected:
-            return set()
+def _extra_ids(source: Database, target: Database, collection: str, quarantined: set) -> set:
+    """Ids the target (or its quarantine) holds that the source no longer has. The id sets are
+    compared only when the counts say something was deleted."""
+    if collection_count(source, collection) == collection_count(target, collection) + len(quarantined):
+        return set()
     in_source = {d["_id"] for d in source[collection].find({}, {"_id": 1})}
     in_target = {d["_id"] for d in target[collection].find({}, {"_id": 1})}
     return (in_target | quarantined) - in_source
+
+
+def _upsert(collection: Collection, docs: list[dict], stats: WriteStats) -> None:
+    """Insert; where the _id exists, replace if the content differs. A lookup by an absent _id costs
+    FerretDB a scan, so existence is learnt from the insert's duplicate-key errors instead."""
+    if not docs:
+        return
+    try:
+        collection.insert_many(docs, ordered=False)
+        stats.inserted += len(docs)
+        return
+    except BulkWriteError as exc:
+        duplicates = [docs[e["index"]] for e in exc.details["writeErrors"] if e.get("code") == DUPLICATE_KEY]
+        if len(duplicates) != len(exc.details["writeErrors"]):
+            raise
+    stats.inserted += len(docs) - len(duplicates)
+    for doc in duplicates:
+        existing = collection.find_one({"_id": doc["_id"]})
+        if existing is None:
+            raise OpsError(f"{collection.name} {doc['_id']}: a unique key other than _id is taken in the target")
+        if fingerprint(existing) == fingerprint(doc):
+            stats.unchanged += 1
+        else:
+            collection.replace_one({"_id": doc["_id"]}, doc)
+            stats.replaced += 1
 
 
 def apply_delta(source_url: str, target_url: str, since: datetime | None = None, *, mode: str = "timestamps",
@@ -146,41 +181,33 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
         quarantined[rec["collection"]].add(rec["sourceId"])
 
     active = [n for n in plan.fates if plan.fates[n] != DROP]
-    candidates: dict[str, set] = {}
-    deleted: dict[str, set] = {}
-    for name in active:
-        if full:
-            candidates[name] = {d["_id"] for d in source[name].find({}, {"_id": 1})}
-        else:
-            candidates[name] = _changed_ids(source, name, since) | quarantined[name]
-        deleted[name] = _deleted_ids(source, target, name, candidates[name], quarantined[name], full)
 
-    # Parents whose derived values change with their children.
+    def changed(name: str) -> set:
+        if full:
+            return {d["_id"] for d in source[name].find({}, {"_id": 1})}
+        return _changed_ids(source, name, since) | quarantined[name]
+
+    # Finding changes scans every collection on FerretDB: the scans run side by side.
+    with ThreadPoolExecutor(SCAN_THREADS) as pool:
+        candidates = dict(zip(active, pool.map(changed, active), strict=True))
+
+    # Parents whose derived values change with their changed children.
     for child, (parent, key) in DEPENDENT_PARENTS.items():
-        if child not in candidates or parent not in candidates:
-            continue
-        touched = _fetch(source, child, candidates[child]) | _fetch(target, child, deleted[child])
-        candidates[parent] |= {d.get(key) for d in touched.values() if d.get(key) is not None}
-    affected = sorted({c for c in candidates if candidates[c]} | {c for c in deleted if deleted[c]})
+        if child in candidates and parent in candidates:
+            touched = _fetch(source, child, candidates[child])
+            candidates[parent] |= {d.get(key) for d in touched.values() if d.get(key) is not None}
     derived = derive(source, schema, message_ids=candidates.get("Message", set()),
                      conversation_ids=candidates.get("Conversation", set()))
     pipeline = Pipeline(schema, derived, target_registry(target, schema, plan))
 
     rows: dict[str, dict] = {}
     gone: dict[str, set] = defaultdict(set)  # ids that left a collection's accepted set
-    for name in plan.ordered(MIGRATE) + plan.ordered(COPY):
-        if name not in candidates:
-            continue
+    refresh: dict[str, set] = defaultdict(set)  # parents whose children were deleted
+
+    def apply(name: str, ids: set) -> dict:
         model = schema.model_for_collection(name) if plan.fates[name] == MIGRATE else None
-        # Children of parents that disappeared are decided again (they may now be orphans).
-        for relation in model.required_relations() if model else ():
-            parent = schema.models[relation.model].collection
-            if gone[parent]:
-                fk = model.fields[relation.fields[0]].db_name
-                for part in _chunks(list(gone[parent])):
-                    candidates[name] |= {d["_id"] for d in target[name].find({fk: {"$in": part}}, {"_id": 1})}
-        docs = _fetch(source, name, candidates[name] - deleted[name])
-        stats, writes, row = CollectionStats(), WriteStats(), {"fate": plan.fates[name]}
+        docs = _fetch(source, name, ids)
+        stats, writes = CollectionStats(), WriteStats()
         accepted, rejects, released = [], [], []
         for _id in sorted(docs, key=str):
             doc = docs[_id]
@@ -197,26 +224,51 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
                 if _id in quarantined[name]:
                     released.append(f"{name}:{_id}")
         for part in range(0, len(accepted), CHUNK):
-            batch = accepted[part:part + CHUNK]
-            existing = {d["_id"]: d for d in target[name].find({"_id": {"$in": [d["_id"] for d in batch]}})}
-            write_batch(target[name], batch, _fingerprints(existing), writes)
-        removed = deleted[name] | {r["sourceId"] for r in rejects}
-        for ids in _chunks(list(removed)):
-            target[name].delete_many({"_id": {"$in": ids}})
-        gone[name] |= deleted[name]
-        for _id in deleted[name]:
-            if name in pipeline.registry.ids:
-                pipeline.registry.ids[name].discard(_id)
-        stale = [f"{name}:{i}" for i in deleted[name] & quarantined[name]] + released
-        for ids in _chunks(stale):
-            quarantine.delete_many({"_id": {"$in": ids}})
+            _upsert(target[name], accepted[part:part + CHUNK], writes)
+        for part in _chunks([r["sourceId"] for r in rejects]):
+            target[name].delete_many({"_id": {"$in": part}})
+        for part in _chunks(released):
+            quarantine.delete_many({"_id": {"$in": part}})
         fresh = [rec for rec in rejects if rec["sourceId"] not in quarantined[name]]
         for rec in rejects:
             quarantine.replace_one({"_id": rec["_id"]}, rec, upsert=True)
-        row.update(inserted=writes.inserted, updated=writes.replaced, unchanged=writes.unchanged,
-                   deleted=len(deleted[name]), rejected=len(fresh), released=len(released))
-        if any(v for k, v in row.items() if k not in ("fate", "unchanged")):
-            rows[name] = row
+        quarantined[name] = (quarantined[name] | {r["sourceId"] for r in rejects}) - {
+            _id for _id in docs if f"{name}:{_id}" in released}
+        return {"inserted": writes.inserted, "updated": writes.replaced, "unchanged": writes.unchanged,
+                "rejected": len(fresh), "released": len(released)}
+
+    for name in plan.ordered(MIGRATE) + plan.ordered(COPY):
+        model = schema.model_for_collection(name) if plan.fates[name] == MIGRATE else None
+        # Children of parents that disappeared are decided again (they may now be orphans).
+        for relation in model.required_relations() if model else ():
+            parent = schema.models[relation.model].collection
+            fk = model.fields[relation.fields[0]].db_name
+            for part in _chunks(list(gone[parent])):
+                candidates[name] |= {d["_id"] for d in target[name].find({fk: {"$in": part}}, {"_id": 1})}
+        row = {"fate": plan.fates[name], **apply(name, candidates[name])}
+        extra = _extra_ids(source, target, name, quarantined[name])
+        if name in DEPENDENT_PARENTS and extra:
+            parent, key = DEPENDENT_PARENTS[name]
+            refresh[parent] |= {d.get(key) for d in _fetch(target, name, extra).values()} - {None}
+        for part in _chunks(list(extra)):
+            target[name].delete_many({"_id": {"$in": part}})
+            quarantine.delete_many({"_id": {"$in": [f"{name}:{i}" for i in part]}})
+        quarantined[name] -= extra
+        gone[name] |= extra
+        for _id in extra:
+            pipeline.registry.ids[name].discard(_id)
+        row["deleted"] = len(extra)
+        rows[name] = row
+
+    # Parents of deleted children (a message whose reaction was removed) are decided again.
+    for parent, ids in refresh.items():
+        pipeline.derived = derive(source, schema, message_ids=ids if parent == "Message" else (),
+                                  conversation_ids=ids if parent == "Conversation" else ())
+        again = apply(parent, ids - gone[parent])
+        for key in ("inserted", "updated", "unchanged", "rejected", "released"):
+            rows[parent][key] += again[key]
+    rows = {n: r for n, r in rows.items() if any(v for k, v in r.items() if k not in ("fate", "unchanged"))}
+    affected = sorted(rows)
 
     target[META_COLLECTION].update_one({"_id": "run"}, {"$set": {"last_delta_at": started_at}})
     totals = {k: sum(r[k] for r in rows.values()) for k in ("inserted", "updated", "deleted", "rejected")}
@@ -230,5 +282,3 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
     return report
 
 
-def _fingerprints(docs: dict) -> dict:
-    return {_id: fingerprint(d) for _id, d in docs.items()}
