@@ -67,6 +67,8 @@ On a real MongoDB (``MEESHY_TEST_MONGODB_URL``) no test is marked: everything mu
 | documents of ~100 KB                                     | ✔                     | ✔                     |
 | unicode (emoji, RTL, combining marks): round-trip and    | ✔                     | ✔                     |
 | equality                                                 |                       |                       |
+| collStats count; RawBSONDocument copy byte for byte;     | ✔                     | ✔                     |
+| buildInfo; find_one by _id, present and absent           |                       |                       |
 
 So, on FerretDB: after a failed bulk of replaces (any exception, KeyError included), replay the batch
 one document at a time (the upserts are idempotent, and replace_one names the duplicate); treat any
@@ -559,3 +561,43 @@ def test_unicode_emoji_and_rtl_text_round_trip_and_match(db):
     for i, t in enumerate(texts):
         assert ids(db.c.find({"t": t})) == [i]
     assert sorted(ids(db.c.find({"t": {"$in": [texts[4], texts[2]]}}))) == [2, 4]
+
+
+# ---------------------------------------------------------------- what the migration engine adds
+
+@on_every_rung()
+def test_coll_stats_counts_the_documents(db):
+    """ops.migration.connect.collection_count: collStats instead of a slow count_documents."""
+    db.c.insert_many([{"n": i} for i in range(1234)])
+    db.c.delete_many({"n": {"$lt": 34}})
+    assert db.command("collStats", "c")["count"] == 1200
+
+
+@on_every_rung()
+def test_raw_bson_documents_are_copied_byte_for_byte(db):
+    """The engine copies unplanned collections as RawBSONDocument, and hashes their bytes."""
+    from bson.codec_options import CodecOptions
+    from bson.raw_bson import RawBSONDocument
+
+    raw = CodecOptions(document_class=RawBSONDocument)
+    source = [{"_id": ObjectId(), "z": 1, "a": {"y": [1, "x"], "b": None}, "t": datetime.datetime(2026, 1, 25)}]
+    db.src.insert_many(source)
+    docs = list(db.src.with_options(codec_options=raw).find())
+    db.dst.with_options(codec_options=raw).insert_many(docs)
+    copied = list(db.dst.with_options(codec_options=raw).find())
+    assert [d.raw for d in copied] == [d.raw for d in docs]
+
+
+@on_every_rung()
+def test_build_info_names_the_server(db):
+    info = db.client.admin.command("buildInfo")
+    assert info.get("version")
+
+
+@on_every_rung()
+def test_find_one_by_id_finds_present_and_absent_documents(db):
+    """delta looks documents up one _id at a time (FerretDB answers a hit from its index)."""
+    docs = [{"_id": ObjectId(), "n": i} for i in range(500)]
+    db.c.insert_many(docs)
+    assert db.c.find_one({"_id": docs[250]["_id"]})["n"] == 250
+    assert db.c.find_one({"_id": ObjectId()}) is None
