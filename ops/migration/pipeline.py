@@ -46,13 +46,6 @@ class Registry:
     ids: dict[str, set] = field(default_factory=lambda: defaultdict(set))
     keys: dict[str, dict[tuple, object]] = field(default_factory=lambda: defaultdict(dict))
 
-    def forget(self, collection: str, doc: dict, model: Model | None) -> None:
-        self.ids[collection].discard(doc["_id"])
-        for index in model.unique_keys() if model else ():
-            key = unique_key(index.fields, doc)
-            if key is not None and self.keys[index.name].get(key) == doc["_id"]:
-                del self.keys[index.name][key]
-
 
 def unique_key(fields: tuple[str, ...], doc: dict) -> tuple | None:
     """The key a unique index holds for doc; None when a part is missing (such keys never collide here)."""
