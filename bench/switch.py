@@ -37,7 +37,8 @@ from ops.steps.writes import WriteStream, conversation_id  # noqa: E402
 
 
 def one_run(server, work: Path, scale: float, writes: int, run: int) -> dict:
-    prod, migrated = server.db_url(f"prod_{run}"), server.db_url(f"migrated_{run}")
+    label = f"{scale:g}".replace(".", "_") + f"_{run}"
+    prod, migrated = server.db_url(f"prod_{label}"), server.db_url(f"migrated_{label}")
     started = time.monotonic()
     with pymongo.MongoClient(prod) as client:
         generate(client.get_default_database(), scale, 20260125)
