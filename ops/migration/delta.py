@@ -23,17 +23,17 @@ from pathlib import Path
 from bson import ObjectId
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from ops.embedded_db import redact_url
 from ops.errors import OpsError
 from ops.migration.connect import collection_count, describe_server, open_database, source_database
 from ops.migration.engine import reject_record
 from ops.migration.fingerprint import fingerprint
-from ops.migration.pipeline import CollectionStats, Pipeline, Registry, derive
+from ops.migration.pipeline import CollectionStats, Pipeline, Registry, derive, unique_key
 from ops.migration.plan import COPY, DROP, META_COLLECTION, MIGRATE, REJECTS_COLLECTION, Plan, build_plan
 from ops.migration.report import write_report
-from ops.migration.schema import DEFAULT_SCHEMA_PATH, Schema, load_schema
+from ops.migration.schema import DEFAULT_SCHEMA_PATH, Model, load_schema
 from ops.migration.writer import WriteStats
 
 CHUNK = 1000
@@ -70,30 +70,12 @@ class TargetIds:
         self.added.discard(_id)
 
 
-class TargetKeys:
-    """Holders of a unique key: the target's, adjusted by this delta."""
-
-    def __init__(self, target: Database, collection: str, fields: tuple[str, ...]) -> None:
-        self.coll = target[collection]
-        self.fields = fields
-        self.local: dict = {}
-
-    def get(self, key: tuple) -> object:
-        if key in self.local:
-            return self.local[key]
-        found = self.coll.find_one(dict(zip(self.fields, key, strict=True)), {"_id": 1})
-        return found["_id"] if found else None
-
-    def __setitem__(self, key: tuple, holder: object) -> None:
-        self.local[key] = holder
-
-
-def target_registry(target: Database, schema: Schema, plan: Plan) -> Registry:
+def target_registry(target: Database, plan: Plan) -> Registry:
+    """Accepted ids come from the target. Unique keys are checked by the pipeline only among the
+    documents of this delta: a lookup by any field but _id is a scan on FerretDB, so a collision
+    with what the target already holds is caught by the target's unique index when writing."""
     registry = Registry()
     registry.ids = {name: TargetIds(target, name) for name in plan.fates}
-    for model in schema.models.values():
-        for index in model.unique_keys():
-            registry.keys[index.name] = TargetKeys(target, model.collection, index.fields)
     return registry
 
 
@@ -132,15 +114,17 @@ def _extra_ids(source: Database, target: Database, collection: str, quarantined:
     return (in_target | quarantined) - in_source
 
 
-def _upsert(collection: Collection, docs: list[dict], stats: WriteStats) -> None:
+def _upsert(collection: Collection, docs: list[dict], stats: WriteStats) -> list[dict]:
     """Insert; where the _id exists, replace if the content differs. A lookup by an absent _id costs
-    FerretDB a scan, so existence is learnt from the insert's duplicate-key errors instead."""
+    FerretDB a scan, so existence is learnt from the insert's duplicate-key errors instead.
+    Returns the documents refused because another unique key is taken."""
+    refused: list[dict] = []
     if not docs:
-        return
+        return refused
     try:
         collection.insert_many(docs, ordered=False)
         stats.inserted += len(docs)
-        return
+        return refused
     except BulkWriteError as exc:
         duplicates = [docs[e["index"]] for e in exc.details["writeErrors"] if e.get("code") == DUPLICATE_KEY]
         if len(duplicates) != len(exc.details["writeErrors"]):
@@ -149,12 +133,27 @@ def _upsert(collection: Collection, docs: list[dict], stats: WriteStats) -> None
     for doc in duplicates:
         existing = collection.find_one({"_id": doc["_id"]})
         if existing is None:
-            raise OpsError(f"{collection.name} {doc['_id']}: a unique key other than _id is taken in the target")
-        if fingerprint(existing) == fingerprint(doc):
+            refused.append(doc)
+        elif fingerprint(existing) == fingerprint(doc):
             stats.unchanged += 1
         else:
-            collection.replace_one({"_id": doc["_id"]}, doc)
-            stats.replaced += 1
+            try:
+                collection.replace_one({"_id": doc["_id"]}, doc)
+                stats.replaced += 1
+            except (DuplicateKeyError, OperationFailure):  # FerretDB may answer code 1 here
+                refused.append(doc)
+    return refused
+
+
+def _collision(target: Database, model: Model | None, doc: dict) -> str:
+    """The reason the pipeline gives for a taken unique key (the lookup is a scan: refusals only)."""
+    for index in model.unique_keys() if model else ():
+        key = unique_key(index.fields, doc)
+        holder = target[model.collection].find_one(dict(zip(index.fields, key, strict=True)), {"_id": 1}) \
+            if key is not None else None
+        if holder is not None and holder["_id"] != doc["_id"]:
+            return f"unique-key collision on {index.name} with {model.collection} {holder['_id']}"
+    return "unique-key collision in the target"
 
 
 def apply_delta(source_url: str, target_url: str, since: datetime | None = None, *, mode: str = "timestamps",
@@ -198,7 +197,7 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
             candidates[parent] |= {d.get(key) for d in touched.values() if d.get(key) is not None}
     derived = derive(source, schema, message_ids=candidates.get("Message", set()),
                      conversation_ids=candidates.get("Conversation", set()))
-    pipeline = Pipeline(schema, derived, target_registry(target, schema, plan))
+    pipeline = Pipeline(schema, derived, target_registry(target, plan))
 
     rows: dict[str, dict] = {}
     gone: dict[str, set] = defaultdict(set)  # ids that left a collection's accepted set
@@ -224,7 +223,12 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
                 if _id in quarantined[name]:
                     released.append(f"{name}:{_id}")
         for part in range(0, len(accepted), CHUNK):
-            _upsert(target[name], accepted[part:part + CHUNK], writes)
+            for doc in _upsert(target[name], accepted[part:part + CHUNK], writes):
+                rejects.append(reject_record(name, docs[doc["_id"]], _collision(target, model, doc)))
+                pipeline.registry.ids[name].discard(doc["_id"])
+                gone[name].add(doc["_id"])
+        refused = {f"{name}:{r['sourceId']}" for r in rejects}
+        released = [key for key in released if key not in refused]
         for part in _chunks([r["sourceId"] for r in rejects]):
             target[name].delete_many({"_id": {"$in": part}})
         for part in _chunks(released):

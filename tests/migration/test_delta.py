@@ -90,3 +90,24 @@ def test_a_deleted_parent_turns_its_children_into_rejects(legacy, db_url):
     fresh = db_url("fresh")
     migrate(source, fresh)
     assert state(target) == state(fresh)
+
+
+def test_a_new_document_taking_a_unique_key_is_rejected_like_a_full_migration_would(legacy, db_url):
+    source, _ = legacy
+    target = db_url("target")
+    migrate(source, target, t0=_now())
+    db = database(source)
+    now = _now() + timedelta(seconds=1)
+    db["User"].insert_one({"_id": ObjectId(), "username": "copycat", "firstName": "Copy", "lastName": "Cat",
+                           "email": "alice@meeshy.local", "password": "$2b$04$" + "a" * 53, "role": "USER",
+                           "createdAt": now, "updatedAt": now})
+    report = apply_delta(source, target)
+    assert report["totals"]["rejected"] == 1
+    rejected = database(target)["_meeshy_rejects"].find_one({"document.username": "copycat"})
+    assert "unique-key collision" in rejected["reason"]
+    fresh = db_url("fresh")
+    migrate(source, fresh)
+    assert state(target).keys() == state(fresh).keys()
+    assert {k: v for k, v in state(target).items() if k != "_meeshy_rejects"} == \
+        {k: v for k, v in state(fresh).items() if k != "_meeshy_rejects"}
+    assert verify(source, target)["ok"]
