@@ -122,12 +122,12 @@ def _stop(pid: int, grace_s: float = 5.0) -> None:
     os.kill(pid, signal.SIGTERM)
     end = time.monotonic() + grace_s
     while time.monotonic() < end and _alive(pid):
-        time.sleep(0.05)
+        time.sleep(0.05)  # poll interval
     if _alive(pid):
         os.kill(pid, signal.SIGKILL)
         end = time.monotonic() + grace_s
         while time.monotonic() < end and _alive(pid):
-            time.sleep(0.05)
+            time.sleep(0.05)  # poll interval
     child = _children.pop(pid, None)
     if child is not None:
         child.wait(grace_s)
