@@ -31,8 +31,8 @@ def open_database(url: str, role: str) -> Database:
 
 def source_database(url: str) -> Database:
     db = open_database(url, "source")
-    if db.name not in db.client.list_database_names():
-        raise OpsError(f"the source database {db.name!r} does not exist on {redact_url(url)}")
+    if not db.list_collection_names():
+        raise OpsError(f"the source database {db.name!r} does not exist on {redact_url(url)} (it has no collection)")
     return db
 
 

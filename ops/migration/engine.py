@@ -42,33 +42,39 @@ def reject_record(collection: str, doc: dict, reason: str) -> dict:
 
 
 def create_indexes(target: Database, schema: Schema, collections: list[str]) -> dict[str, str]:
-    """Prisma-named indexes, after the data. Returns index name → "ok" or the error."""
+    """Prisma-named indexes, after the data, a collection per thread. Returns name → "ok" or the error."""
+    models = [m for m in (schema.model_for_collection(n) for n in collections) if m is not None]
     results: dict[str, str] = {}
-    for name in collections:
-        model = schema.model_for_collection(name)
-        if model is None:
+    with ThreadPoolExecutor(4) as pool:
+        for part in pool.map(lambda model: _create_model_indexes(target, model), models):
+            results.update(part)
+    return results
+
+
+def _create_model_indexes(target: Database, model: Model) -> dict[str, str]:
+    results: dict[str, str] = {}
+    name = model.collection
+    existing = target[name].index_information()
+    for index in model.indexes:
+        if index.name in existing:
+            results[index.name] = "ok"
             continue
-        existing = target[name].index_information()
-        for index in model.indexes:
-            if index.name in existing:
-                results[index.name] = "ok"
-                continue
-            keys = [(f, 1) for f in index.fields]
-            partial = _partial_filter(model, index.fields) if index.unique else None
-            try:
-                if partial:
-                    try:
-                        target[name].create_index(keys, name=index.name, unique=True, partialFilterExpression=partial)
-                    except OperationFailure as exc:
-                        if exc.code != NOT_IMPLEMENTED:
-                            raise
-                        # FerretDB 1.x: no partial indexes, but there a missing field never collides.
-                        target[name].create_index(keys, name=index.name, unique=True)
-                else:
-                    target[name].create_index(keys, name=index.name, unique=index.unique)
-                results[index.name] = "ok"
-            except OperationFailure as exc:
-                results[index.name] = f"failed: {exc.details.get('errmsg') if exc.details else exc}"
+        keys = [(f, 1) for f in index.fields]
+        partial = _partial_filter(model, index.fields) if index.unique else None
+        try:
+            if partial:
+                try:
+                    target[name].create_index(keys, name=index.name, unique=True, partialFilterExpression=partial)
+                except OperationFailure as exc:
+                    if exc.code != NOT_IMPLEMENTED:
+                        raise
+                    # FerretDB 1.x: no partial indexes, but there a missing field never collides.
+                    target[name].create_index(keys, name=index.name, unique=True)
+            else:
+                target[name].create_index(keys, name=index.name, unique=index.unique)
+            results[index.name] = "ok"
+        except OperationFailure as exc:
+            results[index.name] = f"failed: {exc.details.get('errmsg') if exc.details else exc}"
     return results
 
 
@@ -97,7 +103,9 @@ def migrate(source_url: str, target_url: str, *, plan_path: Path | None = None, 
     plan = build_plan(source.list_collection_names(), overrides)
     produced = {c for c, f in plan.fates.items() if f != DROP}
     previous = check_target(target, source, produced)
-    counts = {name: collection_count(source, name) for name in plan.fates}
+    # Counts of the dropped collections go in the report; the others only size the progress bars.
+    counts = {name: collection_count(source, name) if show_progress or fate == DROP else 0
+              for name, fate in plan.fates.items()}
 
     report: dict = {
         "kind": "migration", "dry_run": dry_run, "server": describe_server(target),
@@ -177,13 +185,13 @@ def _migrate_all(source: Database, target: Database | None, schema: Schema, name
             else:
                 writer.add(outcome.target)
             advance(1)
-        writer.flush()
+        writer.close()
         report["collections"][name] = {
             "fate": MIGRATE, "source": stats.source, "migrated": stats.accepted, "rejected": stats.rejected,
             "written": writer.stats.written, "unchanged": writer.stats.unchanged,
             "fields_without_target": dict(stats.without_target),
             "seconds": round(time.monotonic() - began, 3)}
-    rejects.flush()
+    rejects.close()
 
 
 def _copy_all(source: Database, target: Database | None, names: list[str], counts: dict[str, int],
@@ -199,7 +207,7 @@ def _copy_all(source: Database, target: Database | None, names: list[str], count
             writer.add(doc)
             n += 1
             advance(1)
-        writer.flush()
+        writer.close()
         rows[name] = {"fate": COPY, "source": n, "copied": n, "written": writer.stats.written,
                       "unchanged": writer.stats.unchanged, "seconds": round(time.monotonic() - began, 3)}
     return rows

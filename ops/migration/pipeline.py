@@ -54,6 +54,7 @@ def unique_key(fields: tuple[str, ...], doc: dict) -> tuple | None:
 
 
 def read_sorted(db: Database, collection: str, query: dict | None = None) -> Iterator[dict]:
+    """Documents in _id order: the first of two colliding documents wins, every run the same."""
     yield from db[collection].find(query or {}, sort=[("_id", 1)], batch_size=READ_BATCH)
 
 

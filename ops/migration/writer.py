@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bson.codec_options import CodecOptions
@@ -65,7 +66,9 @@ def write_batch(collection: Collection, docs: list[dict], existing: dict, stats:
 
 
 class BatchWriter:
-    """Buffers documents per collection and flushes them in batches."""
+    """Buffers documents per collection and writes them in batches on a thread of its own, so that
+    reading and transforming the next batch overlaps the writing of this one. `close` waits for
+    the last write and raises its error, if any."""
 
     def __init__(self, collection: Collection | None, size: int = BATCH, raw: bool = False) -> None:
         self.collection = collection  # None: dry run, nothing is written
@@ -76,6 +79,8 @@ class BatchWriter:
         self.size = size
         self.buffer: list[dict] = []
         self.stats = WriteStats()
+        self.pool = ThreadPoolExecutor(1) if collection is not None else None
+        self.pending: Future | None = None
 
     def add(self, doc: dict) -> None:
         self.buffer.append(doc)
@@ -83,6 +88,19 @@ class BatchWriter:
             self.flush()
 
     def flush(self) -> None:
-        if self.collection is not None:
-            write_batch(self.collection, self.buffer, self.existing, self.stats, self.digest)
+        if self.pool is not None and self.buffer:
+            self._wait()
+            self.pending = self.pool.submit(write_batch, self.collection, self.buffer, self.existing, self.stats,
+                                            self.digest)
         self.buffer = []
+
+    def close(self) -> None:
+        self.flush()
+        self._wait()
+        if self.pool is not None:
+            self.pool.shutdown()
+
+    def _wait(self) -> None:
+        if self.pending is not None:
+            self.pending.result()
+            self.pending = None
