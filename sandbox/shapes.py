@@ -186,6 +186,11 @@ class Shape:
         return {"isOnline": online, "lastActiveAt": now()}
 
 
+# Message fields the Prisma schema added; a legacy document has none of them (migration-spec §1.3).
+PRISMA_ONLY_MESSAGE_FIELDS = ("messageSource", "isViewOnce", "viewOnceCount", "isBlurred", "deliveredCount",
+                              "readCount", "reactionSummary", "reactionCount")
+
+
 class LegacyShape(Shape):
     """The legacy shape of §1.3: the production data before the migration."""
 
@@ -193,35 +198,11 @@ class LegacyShape(Shape):
     reaction_anonymous_field = "anonymousUserId"
     has_reaction_summary = False
 
-    def new_message(
-        self,
-        conversation_id: ObjectId,
-        sender_id: ObjectId,
-        content: str,
-        language: str,
-        message_type: str,
-        reply_to_id: ObjectId | None,
-        mentions: list[str],
-    ) -> Doc:
-        t = now()
-        return {
-            "_id": ObjectId(),
-            "conversationId": conversation_id,
-            "senderId": sender_id,
-            "anonymousSenderId": None,
-            "content": content,
-            "originalLanguage": language,
-            "messageType": message_type,
-            "isEdited": False,
-            "editedAt": None,
-            "isDeleted": False,
-            "deletedAt": None,
-            "replyToId": reply_to_id,
-            "validatedMentions": mentions,
-            "isEncrypted": False,
-            "createdAt": t,
-            "updatedAt": t,
-        }
+    def new_message(self, *args: Any, **kwargs: Any) -> Doc:
+        doc = super().new_message(*args, **kwargs)
+        for key in PRISMA_ONLY_MESSAGE_FIELDS:
+            del doc[key]
+        return doc
 
     def new_translation(
         self, message_id: ObjectId, source: str, target: str, text: str, model: str, confidence: float
