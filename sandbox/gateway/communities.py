@@ -59,18 +59,8 @@ async def list_communities(request: web.Request) -> web.Response:
         c async for c in gw.store["Community"].find(query).sort("createdAt", -1).skip(offset).limit(limit)
     ]
     creators = await gw.store.users([c.get("createdBy") for c in docs])
-    return web.json_response(
-        {
-            "success": True,
-            "data": [serialize.community(c, creators.get(c.get("createdBy"))) for c in docs],
-            "pagination": {
-                "total": total,
-                "limit": limit,
-                "offset": offset,
-                "hasMore": offset + len(docs) < total,
-            },
-        }
-    )
+    data = [serialize.community(c, creators.get(c.get("createdBy"))) for c in docs]
+    return web.json_response(serialize.page(data, total, limit, offset))
 
 
 async def get_community(request: web.Request) -> web.Response:
@@ -113,18 +103,7 @@ async def community_members(request: web.Request) -> web.Response:
                 },
             }
         )
-    return web.json_response(
-        {
-            "success": True,
-            "data": data,
-            "pagination": {
-                "total": total,
-                "limit": limit,
-                "offset": offset,
-                "hasMore": offset + len(data) < total,
-            },
-        }
-    )
+    return web.json_response(serialize.page(data, total, limit, offset))
 
 
 async def community_conversations(request: web.Request) -> web.Response:

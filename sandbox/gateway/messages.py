@@ -88,18 +88,7 @@ async def list_conversations(request: web.Request) -> web.Response:
             for m in member_docs
         ]
         items.append(serialize.conversation_minimal(conv, last_out, members))
-    return web.json_response(
-        {
-            "success": True,
-            "data": items,
-            "pagination": {
-                "limit": limit,
-                "offset": offset,
-                "total": total,
-                "hasMore": offset + len(items) < total,
-            },
-        }
-    )
+    return web.json_response(serialize.page(items, total, limit, offset))
 
 
 async def get_conversation(request: web.Request) -> web.Response:
@@ -183,19 +172,8 @@ async def list_messages(request: web.Request) -> web.Response:
     if request.query.get("include_translations", "true") == "false":
         for item in data:
             item["translations"] = []
-    return web.json_response(
-        {
-            "success": True,
-            "data": data,
-            "pagination": {
-                "total": total,
-                "offset": offset,
-                "limit": limit,
-                "hasMore": offset + len(data) < total,
-            },
-            "meta": {"userLanguage": user.get("systemLanguage", "fr")},
-        }
-    )
+    meta = {"userLanguage": user.get("systemLanguage", "fr")}
+    return web.json_response(serialize.page(data, total, limit, offset, meta=meta))
 
 
 async def post_message(request: web.Request) -> web.Response:

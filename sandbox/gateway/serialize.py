@@ -151,3 +151,9 @@ def conversation_minimal(doc: Doc, last: Doc | None, members: list[Doc]) -> Doc:
         "members": members,
         "userPreferences": None,
     }
+
+
+def page(data: list, total: int, limit: int, offset: int, **extra: Any) -> Doc:
+    """A `{success, data, pagination}` body, as the gateway's list routes answer."""
+    pagination = {"total": total, "limit": limit, "offset": offset, "hasMore": offset + len(data) < total}
+    return {"success": True, "data": data, "pagination": pagination, **extra}
