@@ -13,6 +13,7 @@ from invoke.exceptions import CommandTimedOut as InvokeTimedOut
 from ops.host.base import CommandTimedOut, Host, HostUnreachable, Result
 
 CONNECT_TIMEOUT_S = 10.0
+NO_EXIT_STATUS = -1  # paramiko's exit status of a channel closed without one
 
 
 class SshHost(Host):
@@ -46,11 +47,17 @@ class SshHost(Host):
             res = self._conn.run(command, hide=True, warn=True, timeout=timeout, shell="/bin/bash",
                                  in_stream=io.StringIO(stdin) if stdin is not None else False)
         except InvokeTimedOut as exc:
-            message = f"on {self.name}: `{command}` timed out after {timeout:.0f}s"
-            raise CommandTimedOut(self.mask(message)) from exc
+            raise self._timed_out(command, timeout) from exc
         except (OSError, paramiko.SSHException) as exc:
             raise HostUnreachable(self.mask(f"lost the connection to {self.name}: {exc}")) from exc
-        return Result(command, res.exited, res.stdout, res.stderr, time.monotonic() - started)
+        elapsed = time.monotonic() - started
+        if res.exited == NO_EXIT_STATUS and elapsed >= timeout:
+            # invoke races its own timer: the channel it closed can come back as exit -1, not a timeout.
+            raise self._timed_out(command, timeout)
+        return Result(command, res.exited, res.stdout, res.stderr, elapsed)
+
+    def _timed_out(self, command: str, timeout: float) -> CommandTimedOut:
+        return CommandTimedOut(self.mask(f"on {self.name}: `{command}` timed out after {timeout:.0f}s"))
 
     def put(self, local: Path, remote: str) -> None:
         self._open()
