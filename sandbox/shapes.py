@@ -189,6 +189,8 @@ class Shape:
 # Message fields the Prisma schema added; a legacy document has none of them (migration-spec §1.3).
 PRISMA_ONLY_MESSAGE_FIELDS = ("messageSource", "isViewOnce", "viewOnceCount", "isBlurred", "deliveredCount",
                               "readCount", "reactionSummary", "reactionCount")
+PRISMA_ONLY_CONVERSATION_FIELDS = ("banner", "memberCount", "defaultWriteRole", "isAnnouncementChannel",
+                                   "slowModeSeconds")
 
 
 class LegacyShape(Shape):
@@ -224,31 +226,11 @@ class LegacyShape(Shape):
     def new_attachment(self, **fields: Any) -> Doc:
         return {"_id": ObjectId(), "messageId": None, "isAnonymous": False, "createdAt": now(), **fields}
 
-    def new_conversation(
-        self,
-        identifier: str,
-        conv_type: str,
-        title: str | None,
-        community_id: ObjectId | None,
-        member_count: int,
-    ) -> Doc:
-        t = now()
-        return {
-            "_id": ObjectId(),
-            "identifier": identifier,
-            "type": conv_type,
-            "title": title,
-            "description": None,
-            "image": None,
-            "avatar": None,
-            "communityId": community_id,
-            "isActive": True,
-            "isArchived": False,
-            "lastMessageAt": t,
-            "autoTranslateEnabled": True,
-            "createdAt": t,
-            "updatedAt": t,
-        }
+    def new_conversation(self, *args: Any, **kwargs: Any) -> Doc:
+        doc = super().new_conversation(*args, **kwargs)
+        for key in PRISMA_ONLY_CONVERSATION_FIELDS:
+            del doc[key]
+        return {**doc, "image": None, "isArchived": False}
 
     def new_member(self, conversation_id: ObjectId, user_id: ObjectId, role: str) -> Doc:
         doc = super().new_member(conversation_id, user_id, role)

@@ -205,7 +205,8 @@ async def _own_message(request: web.Request) -> tuple[Gateway, Doc, Doc]:
     return gw, user, msg
 
 
-async def get_message(request: web.Request) -> web.Response:
+async def _readable_message(request: web.Request) -> tuple[Gateway, Doc]:
+    """The message of the route, if the caller may read its conversation."""
     gw: Gateway = request.app["gw"]
     user = await current_user(request)
     message_id = oid(request.match_info["messageId"])
@@ -213,6 +214,11 @@ async def get_message(request: web.Request) -> web.Response:
     if msg is None:
         raise ApiError(404, "Message not found")
     await gw.conversation_for(str(msg["conversationId"]), user["_id"], allow_global=True)
+    return gw, msg
+
+
+async def get_message(request: web.Request) -> web.Response:
+    gw, msg = await _readable_message(request)
     [data] = await gw.store.serialize_messages([msg])
     return web.json_response({"success": True, "data": data})
 
@@ -241,13 +247,7 @@ async def delete_message(request: web.Request) -> web.Response:
 
 
 async def message_translations(request: web.Request) -> web.Response:
-    gw: Gateway = request.app["gw"]
-    user = await current_user(request)
-    message_id = oid(request.match_info["messageId"])
-    msg = await gw.store["Message"].find_one({"_id": message_id}) if message_id else None
-    if msg is None:
-        raise ApiError(404, "Message not found")
-    await gw.conversation_for(str(msg["conversationId"]), user["_id"], allow_global=True)
+    gw, msg = await _readable_message(request)
     rows = (await gw.store.translations([msg]))[msg["_id"]]
     return web.json_response(
         {
