@@ -19,11 +19,11 @@ import pymongo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ops.embedded_db import start_server  # noqa: E402
-from ops.legacy_data import generate  # noqa: E402
 from ops.migration.engine import migrate  # noqa: E402
 from ops.migration.plan import INTERNAL  # noqa: E402
 from ops.migration.verify import verify  # noqa: E402
+from rehearsal.embedded_db import start_server  # noqa: E402
+from rehearsal.legacy_data import generate  # noqa: E402
 
 
 def raw_copy(client: pymongo.MongoClient, documents: dict[str, list[dict]], name: str) -> float:

@@ -24,8 +24,8 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).re
 import requests
 import socketio
 
-from ops.embedded_db import start_server
-from ops.seed_accounts import TEST_CONVERSATION_IDENTIFIER, by_username
+from rehearsal.embedded_db import start_server
+from rehearsal.seed_accounts import TEST_CONVERSATION_IDENTIFIER, by_username
 from sandbox import stack
 from sandbox.fixture import write_fixture
 

@@ -23,7 +23,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "suites_selftest")]
 
 from harness import env_file_text, fake_docker_path, restore_uploads, run_suite  # noqa: E402
 
-from ops.embedded_db import start_server  # noqa: E402
+from rehearsal.embedded_db import start_server  # noqa: E402
 from sandbox import stack  # noqa: E402
 
 
@@ -39,9 +39,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.02, help="legacy dataset scale")
     args = parser.parse_args()
-    from ops.legacy_data import generate
     from ops.migration.engine import migrate
     from ops.migration.verify import verify
+    from rehearsal.legacy_data import generate
 
     with tempfile.TemporaryDirectory(prefix="bench-suites-") as tmp:
         work = Path(tmp)

@@ -24,16 +24,17 @@ import pymongo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from ops.steps.site import Site  # noqa: E402
+from ops.steps.writes import WriteStream, conversation_id  # noqa: E402
+
 from ops.backup import PymongoArchiveTool  # noqa: E402
-from ops.embedded_db import start_server  # noqa: E402
 from ops.host import LocalHost  # noqa: E402
-from ops.legacy_data import generate  # noqa: E402
 from ops.migration.engine import migrate  # noqa: E402
 from ops.stack import SandboxEngine  # noqa: E402
 from ops.steps.deploy_staging import deploy_stack, deploy_staging  # noqa: E402
-from ops.steps.site import Site  # noqa: E402
 from ops.steps.switch import switch  # noqa: E402
-from ops.steps.writes import WriteStream, conversation_id  # noqa: E402
+from rehearsal.embedded_db import start_server  # noqa: E402
+from rehearsal.legacy_data import generate  # noqa: E402
 
 
 def one_run(server, work: Path, scale: float, writes: int, run: int) -> dict:

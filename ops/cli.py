@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from importlib.metadata import entry_points
 
 import click
 
@@ -11,14 +12,12 @@ from ops.errors import OpsError
 
 # Each module exposes `commands`, a list of click commands or groups.
 COMMAND_MODULES = [
-    "ops.commands.database",
     "ops.commands.migration",
-    "ops.commands.legacy_data",
-    "ops.commands.rehearse",
     "ops.commands.steps",
-    "ops.commands.sandbox",
     "ops.commands.report",
 ]
+# Other packages add commands through this entry point group (the rehearsal's, when installed).
+PLUGIN_GROUP = "meeshy_ops.commands"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -27,8 +26,10 @@ def cli() -> None:
     and nothing was lost. Each sub-command is one idempotent step; `--help` on each explains it."""
 
 
-for _name in COMMAND_MODULES:
-    for _command in importlib.import_module(_name).commands:
+for _module in [importlib.import_module(name) for name in COMMAND_MODULES] + [
+    entry.load() for entry in entry_points(group=PLUGIN_GROUP)
+]:
+    for _command in _module.commands:
         cli.add_command(_command)
 
 

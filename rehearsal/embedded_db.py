@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,9 +22,11 @@ from pathlib import Path
 import pymongo
 from pymongo.errors import PyMongoError
 
+from ops.db import redact_url
 from ops.errors import OpsError
+from ops.host.ports import free_port
+from ops.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 FERRETDB_BIN = ROOT / ".tools" / "bin" / "ferretdb"
 FERRETDB_BUILD = ROOT / "tools" / "ferretdb" / "build.sh"
 RUNGS = ("external", "mongod", "ferretdb", "nx-27017")
@@ -69,12 +70,6 @@ class Server:
         self.stop()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_until_answers(url: str, deadline_s: float = 20.0, process: subprocess.Popen | None = None) -> str:
     """Poll ``ping`` until the server answers; return its version. Raises OpsError at the deadline."""
     end = time.monotonic() + deadline_s
@@ -90,16 +85,6 @@ def wait_until_answers(url: str, deadline_s: float = 20.0, process: subprocess.P
             last = exc
             time.sleep(0.1)  # poll interval
     raise OpsError(f"no MongoDB server answered at {redact_url(url)} within {deadline_s:.0f}s ({last})")
-
-
-def redact_url(url: str) -> str:
-    """mongodb://user:secret@host → mongodb://user:***@host."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest:
-        return url
-    creds, at, host = rest.rpartition("@")
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in creds else url
 
 
 def ensure_ferretdb() -> Path | None:

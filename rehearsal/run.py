@@ -26,8 +26,9 @@ import pymongo
 from rich.console import Console
 from rich.table import Table
 
-from ops.embedded_db import ROOT, start_server
-from ops.seed_accounts import TEST_COMMUNITY_IDENTIFIER, TEST_CONVERSATION_IDENTIFIER, by_username
+from ops.paths import ROOT
+from rehearsal.embedded_db import start_server
+from rehearsal.seed_accounts import TEST_COMMUNITY_IDENTIFIER, TEST_CONVERSATION_IDENTIFIER, by_username
 
 WORK_DIR = ROOT / "var" / "rehearsal"
 SUITE_ACCOUNTS = ("alice_fr", "bob_en", "carlos_es", "maria_pt")
@@ -178,10 +179,11 @@ def _start_database(summary: Summary, work_dir: Path):
 
 
 def _make_site(server, work_dir: Path, echo: Callable[[str], None]):
+    from ops.steps.site import Site
+
     from ops.backup import PymongoArchiveTool
     from ops.host import LocalHost
     from ops.stack import SandboxEngine
-    from ops.steps.site import Site
 
     host = LocalHost()
     root, state = work_dir / "opt" / "meeshy", work_dir / "sandbox"
@@ -201,13 +203,14 @@ def _make_site(server, work_dir: Path, echo: Callable[[str], None]):
 
 def _run(summary: Summary, site, scale: float, seed: int, rollback_drill: bool, report_dir: Path,
          work_dir: Path, workers: int) -> None:
-    from ops.legacy_data import generate
+    from ops.steps.writes import WriteStream, conversation_id, missing_writes, save_jsonl
+
     from ops.steps.capture import capture
     from ops.steps.deploy_staging import deploy_stack, deploy_staging
     from ops.steps.migrate_to_staging import migrate_to_staging
     from ops.steps.switch import switch
     from ops.steps.validate import validate
-    from ops.steps.writes import WriteStream, conversation_id, missing_writes, save_jsonl
+    from rehearsal.legacy_data import generate
 
     targets = work_dir / "targets"
     targets.mkdir()

@@ -1,5 +1,5 @@
 """A small data set in either shape, for the sandbox's own tests and bench when the real dataset
-generator (`meeshy-ops legacy-data`) is not wanted: the seed accounts of ops/seed_accounts.py with
+generator (`meeshy-ops legacy-data`) is not wanted: the seed accounts of rehearsal/seed_accounts.py with
 bcrypt hashes of their documented passwords, the global `meeshy` conversation, the suites' test
 conversation and community, and a few messages.
 """
@@ -14,7 +14,7 @@ import bcrypt
 import pymongo
 from bson import ObjectId
 
-from ops.seed_accounts import (
+from rehearsal.seed_accounts import (
     GLOBAL_CONVERSATION_IDENTIFIER,
     SEED_ACCOUNTS,
     TEST_COMMUNITY_IDENTIFIER,

@@ -26,8 +26,9 @@ from typing import Any
 
 import requests
 
-from ops.embedded_db import free_port, redact_url
+from ops.db import redact_url
 from ops.errors import OpsError
+from ops.host.ports import free_port
 from sandbox import db_faults
 from sandbox.faults import ENV_VAR as FAULTS_ENV_VAR
 from sandbox.faults import Faults

@@ -12,7 +12,7 @@ import os
 import pymongo
 import pytest
 
-from ops.embedded_db import Server, start_server
+from rehearsal.embedded_db import Server, start_server
 
 _counter = itertools.count()
 

@@ -1,6 +1,6 @@
 """Conformance of the database servers to the MongoDB operations the project relies on.
 
-Every test runs on every rung this machine offers (ops.embedded_db.available_rungs): the first one is
+Every test runs on every rung this machine offers (rehearsal.embedded_db.available_rungs): the first one is
 the session server of the tests (``MEESHY_TEST_MONGODB_URL``, or FerretDB here), the others are
 started for this module. A server that ignores an operation fails here, loudly; a known difference is
 an explicit strict xfail with its reason, so it fails too the day the server is fixed.
@@ -90,7 +90,7 @@ from pymongo import ASCENDING, DESCENDING, ReplaceOne, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
-from ops.embedded_db import Server, available_rungs, start_server
+from rehearsal.embedded_db import Server, available_rungs, start_server
 
 RUNGS = available_rungs("MEESHY_TEST_MONGODB_URL")
 FERRETDB, NX = "ferretdb", "nx-27017"

@@ -9,6 +9,8 @@ from __future__ import annotations
 import shlex
 import tempfile
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,6 +119,11 @@ class Host(ABC):
     @abstractmethod
     def get(self, remote: str, local: Path) -> None:
         """Copy a file from the host to this machine."""
+
+    @contextmanager
+    def forward(self, address: str, port: int) -> Iterator[tuple[str, int]]:
+        """A local (host, port) that reaches ``address:port`` as seen from this host. Here: itself."""
+        yield address, port
 
     def close(self) -> None:  # noqa: B027 - a no-op for transports that hold nothing
         """Release the transport."""

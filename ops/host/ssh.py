@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import paramiko
@@ -11,6 +13,7 @@ from fabric import Connection
 from invoke.exceptions import CommandTimedOut as InvokeTimedOut
 
 from ops.host.base import CommandTimedOut, Host, HostUnreachable, Result
+from ops.host.ports import free_port
 
 CONNECT_TIMEOUT_S = 10.0
 NO_EXIT_STATUS = -1  # paramiko's exit status of a channel closed without one
@@ -68,6 +71,19 @@ class SshHost(Host):
         self._open()
         Path(local).parent.mkdir(parents=True, exist_ok=True)
         self._conn.get(remote, str(local))
+
+    @contextmanager
+    def forward(self, address: str, port: int) -> Iterator[tuple[str, int]]:
+        """A loopback port on this machine tunnelled through the SSH connection to ``address:port``
+        as the server sees it (e.g. a database container that publishes no port)."""
+        self._open()
+        local = free_port()
+        try:
+            with self._conn.forward_local(local, remote_port=port, remote_host=address, local_host="127.0.0.1"):
+                yield "127.0.0.1", local
+        except (OSError, paramiko.SSHException) as exc:
+            raise HostUnreachable(self.mask(f"the tunnel through {self.name} to {address}:{port} failed: {exc}")) \
+                from exc
 
     def close(self) -> None:
         self._conn.close()

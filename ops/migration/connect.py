@@ -6,7 +6,7 @@ import pymongo
 from pymongo.database import Database
 from pymongo.errors import ConfigurationError, InvalidURI, PyMongoError
 
-from ops.embedded_db import redact_url
+from ops.db import redact_url
 from ops.errors import OpsError
 from ops.migration.plan import INTERNAL, META_COLLECTION
 

@@ -25,7 +25,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
-from ops.embedded_db import redact_url
+from ops.db import redact_url
 from ops.errors import OpsError
 from ops.migration.connect import collection_count, describe_server, open_database, source_database
 from ops.migration.engine import reject_record

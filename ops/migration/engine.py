@@ -17,7 +17,7 @@ from pathlib import Path
 from pymongo.database import Database
 from pymongo.errors import OperationFailure
 
-from ops.embedded_db import redact_url
+from ops.db import redact_url
 from ops.errors import OpsError
 from ops.migration import progress
 from ops.migration.connect import check_target, collection_count, describe_server, open_database, source_database

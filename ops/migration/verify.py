@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ops.embedded_db import redact_url
+from ops.db import redact_url
 from ops.migration.connect import describe_server, open_database, source_database
 from ops.migration.fingerprint import collection_hash, fingerprint
 from ops.migration.pipeline import CollectionStats, Pipeline, derive, read_sorted, unique_key

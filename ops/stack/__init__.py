@@ -1,8 +1,7 @@
-"""Container engines (docker compose on a host, or the sandbox) and health polling."""
+"""Stacks on the server: docker compose, the operator's .env, health polling."""
 
 from ops.stack.compose import ComposeEngine
-from ops.stack.engine import ContainerEngine, Endpoints, Environment, http_ok, wait_healthy
-from ops.stack.sandbox_engine import SandboxEngine, parse_env
+from ops.stack.engine import Environment, http_ok, wait_healthy
+from ops.stack.envfile import merge_env, parse_env
 
-__all__ = ["ComposeEngine", "ContainerEngine", "Endpoints", "Environment", "SandboxEngine", "http_ok",
-           "parse_env", "wait_healthy"]
+__all__ = ["ComposeEngine", "Environment", "http_ok", "merge_env", "parse_env", "wait_healthy"]

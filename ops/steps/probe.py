@@ -1,101 +1,69 @@
-"""Writes through a gateway's REST API: the switch's downtime probe, the rehearsal's recorded stream of
-user writes, and the check that every recorded write reached the new production in the Prisma shape.
+"""Writes through a gateway's REST API during the switch: the downtime probe and the smoke check.
 
-A record is ``{"op", "collection", "_id", "kind", ...expected values}``; ``op`` is ``insert`` or
-``update`` (a message delete is a soft delete: the document stays, with ``isDeleted``). The suites'
-production check reads the same records as JSON lines (CHECK_RECORDED_WRITES).
+Both log in with the account the operator names in the site settings (never a synthetic one) and
+write into the conversation the operator names. The API prefix is the version's own: the old
+production serves ``/api/...``, the new version ``/api/v1/...``; a probe that crosses the switch tries
+the next prefix when a route answers 404.
 """
 
 from __future__ import annotations
 
-import json
-import random
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import pymongo
 import requests
-from bson import ObjectId
 
-from ops.backup import db_name_of
-from ops.seed_accounts import TEST_CONVERSATION_IDENTIFIER, by_username
+from ops.errors import OpsError
 
 TIMEOUT_S = 5.0
 PROBE_TIMEOUT_S = 2.0
 PROBE_INTERVAL_S = 0.1
 
 
-def conversation_id(database_url: str, identifier: str = TEST_CONVERSATION_IDENTIFIER) -> str:
-    with pymongo.MongoClient(database_url, serverSelectionTimeoutMS=10_000) as client:
-        doc = client[db_name_of(database_url)]["Conversation"].find_one({"identifier": identifier}, {"_id": 1})
-    if doc is None:
-        raise LookupError(f"conversation {identifier!r} not found")
-    return str(doc["_id"])
-
-
 @dataclass
 class Writer:
     """One user's session on a gateway: logs in once (the gateway allows 5 logins per 15 minutes) and
-    keeps its token; every write returns the created id or raises."""
+    keeps its token; every write returns the created id or raises ``requests.HTTPError``."""
 
     gateway_url: str
-    username: str = "alice_fr"
-    password: str = field(default="", repr=False)
+    username: str
+    password: str = field(repr=False)
+    api: str = "/api/v1"
     token: str = field(default="", repr=False)
     timeout: float = TIMEOUT_S
+    verify: bool | str = True  # TLS: True, a CA file, or False when the operator opted out
 
     def login(self) -> None:
-        password = self.password or by_username(self.username).password
-        r = requests.post(f"{self.gateway_url}/api/v1/auth/login", timeout=self.timeout,
-                          json={"username": self.username, "password": password})
+        r = requests.post(f"{self.gateway_url}{self.api}/auth/login", timeout=self.timeout, verify=self.verify,
+                          json={"username": self.username, "password": self.password})
         r.raise_for_status()
         self.token = r.json()["data"]["token"]
 
-    def _call(self, method: str, path: str, **kwargs) -> dict:
+    def call(self, method: str, path: str, **kwargs) -> dict | list:
         if not self.token:
             self.login()
-        r = requests.request(method, f"{self.gateway_url}/api/v1{path}", timeout=self.timeout,
-                             headers={"Authorization": f"Bearer {self.token}"}, **kwargs)
+        r = requests.request(method, f"{self.gateway_url}{self.api}{path}", timeout=self.timeout,
+                             verify=self.verify, headers={"Authorization": f"Bearer {self.token}"}, **kwargs)
         r.raise_for_status()
         return r.json().get("data") or {}
 
     def send(self, conversation: str, content: str, reply_to: str | None = None) -> str:
         body = {"content": content, "originalLanguage": "fr", **({"replyToId": reply_to} if reply_to else {})}
-        return str(self._call("POST", f"/conversations/{conversation}/messages", json=body)["id"])
-
-    def react(self, message_id: str, emoji: str) -> str:
-        return str(self._call("POST", "/reactions", json={"messageId": message_id, "emoji": emoji})["id"])
-
-    def edit(self, message_id: str, content: str) -> None:
-        self._call("PUT", f"/messages/{message_id}", json={"content": content})
-
-    def delete(self, message_id: str) -> None:
-        self._call("DELETE", f"/messages/{message_id}")
+        return str(self.call("POST", f"/conversations/{conversation}/messages", json=body)["id"])
 
     def messages(self, conversation: str, limit: int = 20) -> list[dict]:
-        data = self._call("GET", f"/conversations/{conversation}/messages", params={"limit": limit})
+        data = self.call("GET", f"/conversations/{conversation}/messages", params={"limit": limit})
         return data if isinstance(data, list) else data.get("messages", [])
-
-
-def register(gateway_url: str, password: str) -> tuple[str, str]:
-    """A new user through POST /api/v1/auth/register; returns (id, username)."""
-    name = f"u{uuid.uuid4().hex[:10]}"
-    r = requests.post(f"{gateway_url}/api/v1/auth/register", timeout=TIMEOUT_S,
-                      json={"username": name, "password": password, "firstName": "New", "lastName": "User",
-                            "email": f"{name}@meeshy.local"})
-    r.raise_for_status()
-    return str(r.json()["data"]["user"]["id"]), name
 
 
 class Probe:
     """Writes a message every 0.1 s to the production address and records each attempt, so that the
     downtime is measured as users see it: from the first write refused to the first write accepted."""
 
-    def __init__(self, writer: Writer, conversation: str) -> None:
-        self.writer, self.conversation = writer, conversation
+    def __init__(self, writer: Writer, conversation: str, prefixes: tuple[str, ...]) -> None:
+        self.writer, self.conversation, self.prefixes = writer, conversation, prefixes
         self.attempts: list[tuple[float, bool]] = []
         self.accepted: list[dict] = []
         self._stop = threading.Event()
@@ -103,7 +71,13 @@ class Probe:
 
     def start(self) -> Probe:
         self.writer.timeout = PROBE_TIMEOUT_S
-        self.writer.login()  # before the freeze: a probe that cannot write at all must stop the switch
+        try:  # before the freeze: a probe that cannot write at all must stop the switch
+            self.writer.login()
+            self.writer.send(self.conversation, f"switch probe start {uuid.uuid4().hex[:8]}")
+        except (requests.RequestException, KeyError, ValueError) as exc:
+            raise OpsError(f"refused: the probe account {self.writer.username!r} cannot write to conversation "
+                           f"{self.conversation} on {self.writer.gateway_url}{self.writer.api} "
+                           f"({type(exc).__name__}: {exc})") from None
         self._thread.start()
         return self
 
@@ -112,14 +86,22 @@ class Probe:
         try:
             _id = self.writer.send(self.conversation, content)
         except requests.HTTPError as exc:
-            if exc.response is not None and exc.response.status_code == 401:
+            status = exc.response.status_code if exc.response is not None else 0
+            if status == 401:
                 self.writer.token = ""  # a new production with another secret: log in again
+            elif status == 404:
+                self._next_prefix()
             return False
         except (requests.RequestException, KeyError, ValueError):
             return False
         self.accepted.append({"op": "insert", "collection": "Message", "_id": _id, "kind": "probe",
                               "content": content})
         return True
+
+    def _next_prefix(self) -> None:
+        position = self.prefixes.index(self.writer.api) if self.writer.api in self.prefixes else -1
+        self.writer.api = self.prefixes[(position + 1) % len(self.prefixes)]
+        self.writer.token = ""
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -138,12 +120,14 @@ class Probe:
         accepted = next((t for t, ok in self.attempts if ok and t > refused), None)
         return None if accepted is None else accepted - refused
 
-    def wait(self, condition, deadline_s: float, what: str) -> None:
+    def wait(self, condition, deadline_s: float, what: str) -> bool:
+        """Poll ``condition`` until it holds (True) or the deadline passes (False)."""
         end = time.monotonic() + deadline_s
         while not condition():
             if time.monotonic() > end:
-                raise TimeoutError(f"the probe saw no {what} within {deadline_s:.0f}s")
+                return False
             time.sleep(0.05)  # poll interval
+        return True
 
     def stop(self) -> None:
         self._stop.set()
@@ -151,147 +135,15 @@ class Probe:
             self._thread.join(PROBE_TIMEOUT_S + 1)
 
 
-def smoke(gateway_url: str, username: str, password: str, conversation: str) -> None:
-    """The production smoke checks: log in, send a message, read it back in the conversation."""
-    writer = Writer(gateway_url, username, password)
-    writer.login()
-    content = f"[meeshy-ops smoke] {uuid.uuid4().hex[:8]}"
-    _id = writer.send(conversation, content)
-    if not any(str(m.get("id")) == _id for m in writer.messages(conversation)):
-        raise AssertionError(f"the smoke message {_id} is not served back by {gateway_url}")
-
-
-EMOJIS = ("👍", "❤️", "😂")
-
-
-class WriteStream:
-    """A bounded, recorded stream of user writes through a gateway (messages, replies, reactions, edits,
-    deletes, new users), run in a thread until ``stop`` or ``limit``; records go to ``path`` (JSON)."""
-
-    def __init__(self, gateway_url: str, conversation: str, usernames: tuple[str, ...], limit: int = 60,
-                 interval_s: float = 0.2, seed: int = 0) -> None:
-        self.gateway_url, self.conversation = gateway_url, conversation
-        self.writers = [Writer(gateway_url, u) for u in usernames]
-        self.limit, self.interval_s = limit, interval_s
-        self.random = random.Random(seed)
-        self.records: list[dict] = []
-        self.errors: list[str] = []
-        self._own: list[tuple[Writer, str]] = []  # (author, message id) not yet deleted
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="write-stream", daemon=True)
-
-    def start(self) -> WriteStream:
-        for writer in self.writers:
-            writer.login()
-        self._thread.start()
-        return self
-
-    def _one(self, n: int) -> None:
-        kind = ("message", "reply", "reaction", "edit", "message", "delete", "user")[n % 7]
-        writer = self.random.choice(self.writers)
-        if kind in ("reply", "reaction", "edit", "delete") and not self._own:
-            kind = "message"
-        if kind == "user":
-            _id, name = register(self.gateway_url, f"Pw-{uuid.uuid4().hex}")
-            self.records.append({"op": "insert", "collection": "User", "_id": _id, "kind": kind, "username": name})
-            return
-        if kind in ("message", "reply"):
-            reply_to = self.random.choice(self._own)[1] if kind == "reply" else None
-            content = f"[rehearsal write {n}] {kind} {uuid.uuid4().hex[:6]}"
-            _id = writer.send(self.conversation, content, reply_to)
-            self._own.append((writer, _id))
-            self.records.append({"op": "insert", "collection": "Message", "_id": _id, "kind": kind,
-                                 "content": content, **({"replyToId": reply_to} if reply_to else {})})
-            return
-        author, message = self.random.choice(self._own)
-        if kind == "reaction":
-            emoji = EMOJIS[n % len(EMOJIS)]
-            _id = writer.react(message, emoji)
-            self.records.append({"op": "insert", "collection": "Reaction", "_id": _id, "kind": kind,
-                                 "messageId": message, "emoji": emoji})
-        elif kind == "edit":
-            content = f"[rehearsal write {n}] edited {uuid.uuid4().hex[:6]}"
-            author.edit(message, content)
-            self._supersede(message)
-            self.records.append({"op": "update", "collection": "Message", "_id": message, "kind": kind,
-                                 "content": content})
-        else:
-            author.delete(message)
-            self._own.remove((author, message))
-            self._supersede(message)
-            self.records.append({"op": "update", "collection": "Message", "_id": message, "kind": kind,
-                                 "isDeleted": True})
-
-    def _supersede(self, message: str) -> None:
-        """The latest write to a message is the one its final state must show."""
-        for rec in self.records:
-            if rec["collection"] == "Message" and rec["_id"] == message:
-                rec["superseded"] = True
-
-    def _run(self) -> None:
-        for n in range(self.limit):
-            if self._stop.is_set():
-                return
-            try:
-                self._one(n)
-            except (requests.RequestException, KeyError, ValueError) as exc:
-                self.errors.append(f"write {n}: {type(exc).__name__}: {exc}"[:200])
-            self._stop.wait(self.interval_s)
-
-    def join(self, timeout_s: float = 60.0) -> None:
-        """Wait until the stream has made its ``limit`` writes."""
-        self._thread.join(timeout_s)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(30)
-
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.records, indent=2))
-
-
-def save_jsonl(records: list[dict], path: Path) -> None:
-    """The records as the suites' production check reads them (CHECK_RECORDED_WRITES)."""
-    path.write_text("".join(json.dumps({k: r[k] for k in ("op", "collection", "_id")}) + "\n" for r in records))
-
-
-def missing_writes(records: list[dict], database_url: str, prisma: bool = True) -> list[str]:
-    """Every record checked in the database (in the Prisma shape unless ``prisma`` is False, for an old
-    production brought back); returns what is missing or wrong."""
-    problems: list[str] = []
-    with pymongo.MongoClient(database_url, serverSelectionTimeoutMS=10_000) as client:
-        db = client[db_name_of(database_url)]
-        for rec in records:
-            doc = db[rec["collection"]].find_one({"_id": ObjectId(rec["_id"])})
-            label = f"{rec['kind']} {rec['collection']} {rec['_id']}"
-            if doc is None:
-                problems.append(f"{label}: missing")
-                continue
-            if prisma:
-                problems += [f"{label}: {p}" for p in _shape_problems(rec, doc, db)]
-            elif not rec.get("superseded") and any(doc.get(k) != rec[k] for k in ("content", "isDeleted") if k in rec):
-                problems.append(f"{label}: not its last written value")
-    return problems
-
-
-def _shape_problems(rec: dict, doc: dict, db) -> list[str]:
-    out = []
-    if rec["collection"] == "Message":
-        if "reactionCount" not in doc:
-            out.append("not in the Prisma shape (no reactionCount)")
-        if not rec.get("superseded"):
-            for key in ("content", "isDeleted"):
-                if key in rec and doc.get(key) != rec[key]:
-                    out.append(f"{key} is {doc.get(key)!r}, expected {rec[key]!r}")
-        if rec.get("replyToId") and str(doc.get("replyToId")) != rec["replyToId"]:
-            out.append("replyToId lost")
-    elif rec["collection"] == "Reaction":
-        if "anonymousUserId" in doc or doc.get("emoji") != rec["emoji"]:
-            out.append("not the Prisma shape of the reaction written")
-        message = db["Message"].find_one({"_id": ObjectId(rec["messageId"])}, {"reactionSummary": 1}) or {}
-        if rec["emoji"] not in (message.get("reactionSummary") or {}):
-            out.append("its message's reactionSummary does not count it")
-    elif rec["collection"] == "User":
-        if doc.get("username") != rec["username"] or "lastPasswordChange" not in doc:
-            out.append("not the Prisma shape of the user registered")
-    return out
+def smoke(writer: Writer, conversation: str) -> None:
+    """The production smoke check: log in, send a message, read it back in the conversation."""
+    try:
+        writer.login()
+        content = f"[meeshy-ops smoke] {uuid.uuid4().hex[:8]}"
+        _id = writer.send(conversation, content)
+        served = any(str(m.get("id")) == _id for m in writer.messages(conversation))
+    except (requests.RequestException, KeyError, ValueError, TypeError) as exc:
+        raise OpsError(f"smoke check on {writer.gateway_url}{writer.api} failed: {type(exc).__name__}: {exc}") \
+            from None
+    if not served:
+        raise OpsError(f"the smoke message {_id} is not served back by {writer.gateway_url}{writer.api}")

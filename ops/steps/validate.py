@@ -8,8 +8,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ops.embedded_db import ROOT
 from ops.errors import OpsError
+from ops.paths import ROOT
 from ops.steps.site import Site, timestamp
 
 SUITE_TIMEOUT_S = 1200

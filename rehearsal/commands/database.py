@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from ops.embedded_db import RUNGS, available_rungs, start_server, wait_until_answers
 from ops.errors import OpsError
+from rehearsal.embedded_db import RUNGS, available_rungs, start_server, wait_until_answers
 
 
 @click.group("db")

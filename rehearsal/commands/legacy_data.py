@@ -1,4 +1,4 @@
-"""`meeshy-ops legacy-data`: write the synthetic legacy Meeshy database (ops.legacy_data)."""
+"""`meeshy-ops legacy-data`: write the synthetic legacy Meeshy database (rehearsal.legacy_data)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from pymongo.uri_parser import parse_uri
 from rich.console import Console
 from rich.table import Table
 
-from ops.embedded_db import redact_url, wait_until_answers
+from ops.db import redact_url
 from ops.errors import OpsError
-from ops.legacy_data import LEGACY_TOTAL, GenerationSummary, generate
+from rehearsal.embedded_db import wait_until_answers
+from rehearsal.legacy_data import LEGACY_TOTAL, GenerationSummary, generate
 
 REACH_DEADLINE_S = 5.0
 

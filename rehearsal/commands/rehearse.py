@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ops.errors import OpsError
-from ops.rehearsal import print_summary, rehearse
+from rehearsal.run import print_summary, rehearse
 
 
 @click.command("rehearse")

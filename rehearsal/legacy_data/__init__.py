@@ -7,10 +7,10 @@ and conversations, realistic messiness, and one of each deliberate defect (``ANO
 [('Message', ObjectId('...'))]
 """
 
-from ops.legacy_data.context import ANOMALY_NAMES
-from ops.legacy_data.counts import LEGACY_COUNTS, LEGACY_TOTAL, scaled_count
-from ops.legacy_data.dataset import LegacyDataset, build_dataset, iter_documents
-from ops.legacy_data.writer import GenerationSummary, generate
+from rehearsal.legacy_data.context import ANOMALY_NAMES
+from rehearsal.legacy_data.counts import LEGACY_COUNTS, LEGACY_TOTAL, scaled_count
+from rehearsal.legacy_data.dataset import LegacyDataset, build_dataset, iter_documents
+from rehearsal.legacy_data.writer import GenerationSummary, generate
 
 __all__ = [
     "ANOMALY_NAMES",

@@ -9,8 +9,8 @@ from datetime import datetime
 
 from bson import ObjectId
 
-from ops.legacy_data.counts import scaled_count
-from ops.legacy_data.randomness import ObjectIds, rng_for
+from rehearsal.legacy_data.counts import scaled_count
+from rehearsal.legacy_data.randomness import ObjectIds, rng_for
 
 # The deliberate defects: each must be rejected by the migration (one of each at any scale).
 ANOMALY_NAMES = (

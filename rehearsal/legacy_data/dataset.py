@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from ops.errors import OpsError
-from ops.legacy_data import satellites as sat
-from ops.legacy_data.context import ANOMALY_NAMES, Context, Refs
-from ops.legacy_data.counts import LEGACY_COUNTS, MIN_SCALE
-from ops.legacy_data.groups import build_communities, build_conversations
-from ops.legacy_data.messages import build_messages
-from ops.legacy_data.people import build_people
+from rehearsal.legacy_data import satellites as sat
+from rehearsal.legacy_data.context import ANOMALY_NAMES, Context, Refs
+from rehearsal.legacy_data.counts import LEGACY_COUNTS, MIN_SCALE
+from rehearsal.legacy_data.groups import build_communities, build_conversations
+from rehearsal.legacy_data.messages import build_messages
+from rehearsal.legacy_data.people import build_people
 
 MAX_SCALE = 100.0
 

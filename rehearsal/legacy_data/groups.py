@@ -8,11 +8,11 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ops.legacy_data.context import Context
-from ops.legacy_data.people import SECURITY_FIELDS_ADDED, People
-from ops.legacy_data.randomness import END, START, later, random_date
-from ops.legacy_data.texts import ascii_slug
-from ops.seed_accounts import (
+from rehearsal.legacy_data.context import Context
+from rehearsal.legacy_data.people import SECURITY_FIELDS_ADDED, People
+from rehearsal.legacy_data.randomness import END, START, later, random_date
+from rehearsal.legacy_data.texts import ascii_slug
+from rehearsal.seed_accounts import (
     GLOBAL_CONVERSATION_IDENTIFIER,
     SEED_ACCOUNTS,
     TEST_COMMUNITY_IDENTIFIER,

@@ -8,11 +8,11 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ops.legacy_data.context import Context
-from ops.legacy_data.groups import Conv, Groups, weight
-from ops.legacy_data.people import SECURITY_FIELDS_ADDED, People
-from ops.legacy_data.randomness import END, later, random_date
-from ops.legacy_data.texts import EMOJI, LANGUAGES, PHRASES, TRANSLATION_MODELS
+from rehearsal.legacy_data.context import Context
+from rehearsal.legacy_data.groups import Conv, Groups, weight
+from rehearsal.legacy_data.people import SECURITY_FIELDS_ADDED, People
+from rehearsal.legacy_data.randomness import END, later, random_date
+from rehearsal.legacy_data.texts import EMOJI, LANGUAGES, PHRASES, TRANSLATION_MODELS
 
 # Attachment URLs moved from /api/attachments/ to /api/v1/attachments/ around this date.
 API_V1_URLS = datetime(2025, 11, 1, tzinfo=END.tzinfo)

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 
 import bcrypt
 
-from ops.legacy_data.context import Context
-from ops.legacy_data.randomness import END, START, bcrypt_salt, later, random_date
-from ops.legacy_data.texts import BIOS, LANGUAGE_WEIGHTS, LANGUAGES, NAMES, ascii_slug
-from ops.seed_accounts import SEED_ACCOUNTS
+from rehearsal.legacy_data.context import Context
+from rehearsal.legacy_data.randomness import END, START, bcrypt_salt, later, random_date
+from rehearsal.legacy_data.texts import BIOS, LANGUAGE_WEIGHTS, LANGUAGES, NAMES, ascii_slug
+from rehearsal.seed_accounts import SEED_ACCOUNTS
 
 SEED_COST = 10
 OTHER_COST = 4

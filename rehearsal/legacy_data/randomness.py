@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
 
-from ops.legacy_data.counts import LEGACY_COUNTS
+from rehearsal.legacy_data.counts import LEGACY_COUNTS
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 END = datetime(2026, 1, 25, 21, 34, 16, tzinfo=UTC)  # the snapshot

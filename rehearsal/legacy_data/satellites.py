@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-from ops.legacy_data.context import Context
-from ops.legacy_data.groups import Groups
-from ops.legacy_data.messages import API_V1_URLS, Msg
-from ops.legacy_data.people import People
-from ops.legacy_data.randomness import END, later, random_date
-from ops.legacy_data.texts import PHRASES
+from rehearsal.legacy_data.context import Context
+from rehearsal.legacy_data.groups import Groups
+from rehearsal.legacy_data.messages import API_V1_URLS, Msg
+from rehearsal.legacy_data.people import People
+from rehearsal.legacy_data.randomness import END, later, random_date
+from rehearsal.legacy_data.texts import PHRASES
 
 BROWSERS = (
     ("Chrome", "Windows", "desktop"),

@@ -12,7 +12,7 @@ from pymongo.database import Database
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ops.errors import OpsError
-from ops.legacy_data.dataset import build_dataset
+from rehearsal.legacy_data.dataset import build_dataset
 
 BATCH_SIZE = 5000  # measured on FerretDB/SQLite: 1k, 5k and 20k give 17k, 21k and 15k docs/s
 

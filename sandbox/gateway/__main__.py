@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from ops.embedded_db import free_port
+from ops.host.ports import free_port
 from sandbox.faults import Faults
 from sandbox.gateway.app import build_app
 from sandbox.gateway.config import GatewayConfig, parse_rate

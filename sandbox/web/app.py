@@ -19,7 +19,7 @@ from string import Template
 from aiohttp import web
 
 from ops.errors import OpsError
-from ops.seed_accounts import GLOBAL_CONVERSATION_IDENTIFIER
+from rehearsal.seed_accounts import GLOBAL_CONVERSATION_IDENTIFIER
 
 VERSION = "1.0.0"
 HERE = Path(__file__).parent

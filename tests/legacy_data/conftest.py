@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 from bson import ObjectId
 
-from ops.legacy_data import build_dataset
+from rehearsal.legacy_data import build_dataset
 
 
 @dataclass

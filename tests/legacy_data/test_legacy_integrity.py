@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from ops.legacy_data import ANOMALY_NAMES
+from rehearsal.legacy_data import ANOMALY_NAMES
 
 # Target required fields of the migrated models (values must be present and not null).
 REQUIRED = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 import bcrypt
 import pytest
 
-from ops.legacy_data.groups import INFRA_IDENTIFIER
-from ops.seed_accounts import (
+from rehearsal.legacy_data.groups import INFRA_IDENTIFIER
+from rehearsal.seed_accounts import (
     GLOBAL_CONVERSATION_IDENTIFIER,
     SEED_ACCOUNTS,
     TEST_COMMUNITY_IDENTIFIER,

@@ -8,8 +8,8 @@ import pytest
 from bson import ObjectId
 
 from ops.errors import OpsError
-from ops.legacy_data import LEGACY_COUNTS, LEGACY_TOTAL, build_dataset, iter_documents, scaled_count
-from ops.legacy_data.randomness import END, START
+from rehearsal.legacy_data import LEGACY_COUNTS, LEGACY_TOTAL, build_dataset, iter_documents, scaled_count
+from rehearsal.legacy_data.randomness import END, START
 
 
 def test_scale_one_has_every_snapshot_count_and_the_total(full):

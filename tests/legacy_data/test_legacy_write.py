@@ -14,9 +14,9 @@ from bson import CodecOptions
 from bson.raw_bson import RawBSONDocument
 from pymongo.uri_parser import parse_uri
 
-from ops.embedded_db import free_port
 from ops.errors import OpsError
-from ops.legacy_data import LEGACY_COUNTS, LEGACY_TOTAL, generate
+from ops.host.ports import free_port
+from rehearsal.legacy_data import LEGACY_COUNTS, LEGACY_TOTAL, generate
 
 CLI = Path(sys.executable).parent / "meeshy-ops"
 

@@ -8,9 +8,9 @@ import sys
 import pymongo
 import pytest
 
-from ops.legacy_data import generate
 from ops.migration.fingerprint import collection_hash, fingerprint
 from ops.migration.plan import META_COLLECTION
+from rehearsal.legacy_data import generate
 
 SCALE = 0.03
 

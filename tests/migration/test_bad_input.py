@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ops.embedded_db import free_port
+from ops.host.ports import free_port
 from tests.migration.conftest import database, run_cli
 
 

@@ -10,9 +10,9 @@ import time
 import pymongo
 import pytest
 
-from ops.legacy_data import generate
 from ops.migration.engine import migrate
 from ops.migration.verify import verify
+from rehearsal.legacy_data import generate
 from tests.migration.conftest import database, state
 
 

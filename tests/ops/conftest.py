@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ops.embedded_db import free_port
 from ops.host import Host, LocalHost, SshHost
+from ops.host.ports import free_port
 
 SSHD = Path("/usr/sbin/sshd")
 

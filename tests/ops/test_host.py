@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ops.embedded_db import free_port
 from ops.host import CommandFailed, CommandTimedOut, HostUnreachable, SshHost
+from ops.host.ports import free_port
 
 
 def test_runs_a_command_and_quotes_arguments(host):

@@ -9,19 +9,19 @@ from pathlib import Path
 
 import pymongo
 import pytest
+from ops.steps.site import Site
+from ops.steps.writes import Writer, WriteStream, conversation_id, missing_writes
 
 from ops.backup import BackupRecord, PymongoArchiveTool, fingerprints
 from ops.errors import OpsError
 from ops.host import LocalHost
-from ops.legacy_data import generate
 from ops.stack import SandboxEngine, http_ok
 from ops.steps.capture import capture
 from ops.steps.deploy_staging import deploy_stack, deploy_staging
 from ops.steps.migrate_to_staging import migrate_to_staging
 from ops.steps.rollback import rollback
-from ops.steps.site import Site
 from ops.steps.switch import switch
-from ops.steps.writes import Writer, WriteStream, conversation_id, missing_writes
+from rehearsal.legacy_data import generate
 
 SCALE = 0.01
 JWT = "live-switch-jwt-secret-4b1e"

@@ -11,7 +11,7 @@ import pymongo
 import pytest
 from sandbox_clients import Api, Peer, login
 
-from ops.seed_accounts import SEED_ACCOUNTS
+from rehearsal.seed_accounts import SEED_ACCOUNTS
 from sandbox import stack
 from sandbox.fixture import write_fixture
 

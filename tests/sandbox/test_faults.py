@@ -11,7 +11,7 @@ import requests
 from sandbox_clients import Peer, login
 
 from ops.errors import OpsError
-from ops.seed_accounts import TEST_CONVERSATION_IDENTIFIER as TEST_CONV
+from rehearsal.seed_accounts import TEST_CONVERSATION_IDENTIFIER as TEST_CONV
 from sandbox import stack
 from sandbox.faults import FAULTS
 

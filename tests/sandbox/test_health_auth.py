@@ -10,7 +10,7 @@ import jwt
 import requests
 from sandbox_clients import Api, login
 
-from ops.embedded_db import free_port
+from ops.host.ports import free_port
 
 
 def test_gateway_health_reports_database_and_translation(prisma):

@@ -9,7 +9,7 @@ import requests
 from bson import ObjectId
 from sandbox_clients import Peer, login
 
-from ops.seed_accounts import TEST_CONVERSATION_IDENTIFIER as TEST_CONV
+from rehearsal.seed_accounts import TEST_CONVERSATION_IDENTIFIER as TEST_CONV
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from bson import ObjectId
 from sandbox_clients import Api
 
-from ops.seed_accounts import TEST_CONVERSATION_IDENTIFIER as TEST_CONV
+from rehearsal.seed_accounts import TEST_CONVERSATION_IDENTIFIER as TEST_CONV
 
 MESSAGES = f"/api/v1/conversations/{TEST_CONV}/messages"
 

@@ -10,8 +10,8 @@ import pytest
 import requests
 from sandbox_clients import Peer, login
 
-from ops.legacy_data import generate
-from ops.seed_accounts import SEED_ACCOUNTS, TEST_CONVERSATION_IDENTIFIER
+from rehearsal.legacy_data import generate
+from rehearsal.seed_accounts import SEED_ACCOUNTS, TEST_CONVERSATION_IDENTIFIER
 from sandbox import stack
 
 SCALE = 0.01

@@ -7,7 +7,7 @@ import time
 import pytest
 from sandbox_clients import Peer
 
-from ops.seed_accounts import TEST_CONVERSATION_IDENTIFIER as TEST_CONV
+from rehearsal.seed_accounts import TEST_CONVERSATION_IDENTIFIER as TEST_CONV
 
 QUIET = 0.6  # how long "nothing arrives" is watched for
 

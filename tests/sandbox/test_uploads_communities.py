@@ -7,8 +7,8 @@ import os
 import requests
 from sandbox_clients import Api
 
-from ops.seed_accounts import TEST_COMMUNITY_IDENTIFIER as TEST_COMMUNITY
-from ops.seed_accounts import TEST_CONVERSATION_IDENTIFIER as TEST_CONV
+from rehearsal.seed_accounts import TEST_COMMUNITY_IDENTIFIER as TEST_COMMUNITY
+from rehearsal.seed_accounts import TEST_CONVERSATION_IDENTIFIER as TEST_CONV
 
 PNG = b"\x89PNG\r\n\x1a\n" + os.urandom(4096) + b"\x00\xff" * 100
 

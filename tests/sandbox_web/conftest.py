@@ -14,8 +14,8 @@ import requests
 from bson import ObjectId
 from playwright.sync_api import BrowserContext, Page, expect
 
-from ops.embedded_db import Server
-from ops.seed_accounts import TEST_CONVERSATION_IDENTIFIER, by_username
+from rehearsal.embedded_db import Server
+from rehearsal.seed_accounts import TEST_CONVERSATION_IDENTIFIER, by_username
 from sandbox import stack as stack_runner
 from sandbox.fixture import write_fixture
 from sandbox.web.browser import launch_args

@@ -10,7 +10,7 @@ import requests
 from playwright.sync_api import Page, expect
 from web_forms import submit_login
 
-from ops.seed_accounts import TEST_CONVERSATION_IDENTIFIER, by_username
+from rehearsal.seed_accounts import TEST_CONVERSATION_IDENTIFIER, by_username
 
 
 def _login_posts(page: Page) -> list[str]:

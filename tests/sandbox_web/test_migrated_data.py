@@ -13,10 +13,10 @@ import pytest
 from playwright.sync_api import expect
 from web_forms import submit_login
 
-from ops.embedded_db import Server
-from ops.legacy_data import generate
 from ops.migration.engine import migrate
-from ops.seed_accounts import TEST_CONVERSATION_IDENTIFIER, by_username
+from rehearsal.embedded_db import Server
+from rehearsal.legacy_data import generate
+from rehearsal.seed_accounts import TEST_CONVERSATION_IDENTIFIER, by_username
 from sandbox import stack as stack_runner
 
 

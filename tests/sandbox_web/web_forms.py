@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from ops.seed_accounts import SeedAccount
+from rehearsal.seed_accounts import SeedAccount
 
 # The form refuses submits for 1.5 s after it mounts, and it mounts by the load event at the latest.
 # Counting from load (not from navigation start) holds on a busy machine too.

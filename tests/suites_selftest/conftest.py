@@ -15,7 +15,7 @@ from pathlib import Path
 import pymongo
 import pytest
 
-from ops.embedded_db import Server
+from rehearsal.embedded_db import Server
 
 LEGACY_SCALE = 0.02
 
@@ -49,9 +49,9 @@ def migrated(mongo_server: Server, tmp_path_factory: pytest.TempPathFactory) -> 
     }
     if not _engine_available():
         pytest.skip("the migration engine (ops.migration.engine, ops.migration.verify) is not in the tree yet")
-    from ops.legacy_data import generate
     from ops.migration.engine import migrate
     from ops.migration.verify import verify
+    from rehearsal.legacy_data import generate
 
     with pymongo.MongoClient(legacy_url) as client:
         generate(client.get_default_database(), scale=LEGACY_SCALE, seed=42)

@@ -16,13 +16,13 @@ from urllib.parse import unquote
 
 import pymongo
 
-from ops.seed_accounts import TEST_COMMUNITY_IDENTIFIER, TEST_CONVERSATION_IDENTIFIER, by_username
+from rehearsal.seed_accounts import TEST_COMMUNITY_IDENTIFIER, TEST_CONVERSATION_IDENTIFIER, by_username
 from sandbox.gateway.uploads import FILE_ROUTE
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 SUITE_ACCOUNTS = ("alice_fr", "bob_en", "carlos_es", "maria_pt")
-# Members of the test conversation speak these besides French (ops/seed_accounts.py).
+# Members of the test conversation speak these besides French (rehearsal/seed_accounts.py).
 TRANSLATION_LANGUAGES = "en,es,pt"
 
 

@@ -19,8 +19,8 @@ from bson import ObjectId
 from harness import ROOT, env_file_text, fake_docker_path, restore_uploads, run_suite
 
 from ops.config import JWT
-from ops.embedded_db import free_port
-from ops.seed_accounts import by_username
+from ops.host.ports import free_port
+from rehearsal.seed_accounts import by_username
 from sandbox import stack
 
 pytestmark = pytest.mark.slow

@@ -10,11 +10,11 @@ from datetime import datetime
 import bson
 import pytest
 
-from ops.legacy_data import build_dataset
 from ops.migration.pipeline import Pipeline
 from ops.migration.plan import MIGRATED
 from ops.migration.schema import Schema, validate_document
 from ops.migration.transforms import TRANSFORMS, Derived, is_active_member, reaction_owner
+from rehearsal.legacy_data import build_dataset
 
 from . import legacy_docs as legacy
 

@@ -147,7 +147,7 @@ def mongodb_url(target: Target) -> Iterator[str]:
         connect_timeout=10,
         connect_kwargs={"key_filename": key} if key else {},
     )
-    from ops.embedded_db import free_port
+    from ops.host.ports import free_port
 
     local_port = free_port()
     with connection, connection.forward_local(local_port, int(remote_port or 27017), remote_host):

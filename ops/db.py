@@ -1,0 +1,89 @@
+"""MongoDB on the server: reached through the site's host, named, redacted, fingerprinted.
+
+The database container publishes no port (as on meeshy.me). ``reach`` yields a URL on this machine
+that gets there: a port forwarded through the SSH connection to the container's address, or the
+address itself when the host is this machine. MongoDB runs as a one-member replica set whose member
+is named ``localhost:27017``, so clients connect directly (``directConnection=true``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import bson
+import pymongo
+from pymongo.database import Database
+
+from ops.errors import OpsError
+from ops.host import Host
+
+MONGODB_PORT = 27017
+TIMEOUT_MS = 10_000
+
+
+def redact_url(url: str) -> str:
+    """mongodb://user:secret@host → mongodb://user:***@host."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    creds, at, host = rest.rpartition("@")
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+
+
+def db_name_of(url: str) -> str:
+    name = pymongo.uri_parser.parse_uri(url).get("database")
+    if not name:
+        raise OpsError(f"the database URL {redact_url(url)} names no database")
+    return name
+
+
+def with_database(url: str, name: str) -> str:
+    """``url`` naming database ``name`` instead, its host and options kept."""
+    scheme, _, rest = url.partition("://")
+    hosts, slash, path = rest.partition("/")
+    _, question, options = path.partition("?")
+    return f"{scheme}://{hosts}/{name}{question}{options}"
+
+
+@contextmanager
+def reach(host: Host, address: str, database: str) -> Iterator[str]:
+    """A URL of ``database`` on the MongoDB at ``address`` (as the host sees it), valid inside the block."""
+    with host.forward(address, MONGODB_PORT) as (local_host, local_port):
+        yield f"mongodb://{local_host}:{local_port}/{database}?directConnection=true"
+
+
+@contextmanager
+def client(url: str) -> Iterator[pymongo.MongoClient]:
+    with pymongo.MongoClient(url, serverSelectionTimeoutMS=TIMEOUT_MS, connectTimeoutMS=TIMEOUT_MS) as c:
+        yield c
+
+
+def database(c: pymongo.MongoClient, url: str) -> Database:
+    return c[db_name_of(url)]
+
+
+def fingerprints(url: str) -> dict[str, dict[str, object]]:
+    """Per collection: document count and a content hash independent of storage order."""
+    out: dict[str, dict[str, object]] = {}
+    with client(url) as c:
+        db = database(c, url)
+        for name in sorted(db.list_collection_names()):
+            digests = sorted(hashlib.sha256(bson.encode(doc)).digest() for doc in db[name].find())
+            out[name] = {"count": len(digests), "sha256": hashlib.sha256(b"".join(digests)).hexdigest()}
+    return out
+
+
+def compare_fingerprints(expected: dict, actual: dict) -> list[str]:
+    """Human-readable differences; empty when both sides hold the same documents."""
+    problems = []
+    for name in sorted(set(expected) | set(actual)):
+        want, got = expected.get(name), actual.get(name)
+        if want is None or got is None:
+            problems.append(f"{name}: {'missing after restore' if got is None else 'unexpected collection'}")
+        elif want != got:
+            problems.append(f"{name}: expected {want['count']} documents (hash {want['sha256'][:12]}), "
+                            f"found {got['count']} (hash {got['sha256'][:12]})")
+    return problems

@@ -1,0 +1,165 @@
+"""The site: the server the steps act on, read from a site file (JSON) the operator writes.
+
+{"ssh": "root@meeshy.me:22", "ssh_key": "~/.ssh/id_ed25519", "known_hosts": "~/.ssh/known_hosts",
+ "root": "/opt/meeshy",
+ "staging_compose": "infrastructure/docker/compose/docker-compose.staging.yml",   (on this machine)
+ "new_images": {"GATEWAY_IMAGE": "isopen/meeshy-gateway:…", "TRANSLATOR_IMAGE": "…", "FRONTEND_IMAGE": "…"},
+ "gateway_urls": {"production": "https://gate.meeshy.me", "staging": "https://gate.staging.meeshy.me:8443"},
+ "tls": true | "/path/to/ca.pem" | false,            (false: the operator's explicit opt-out, reported)
+ "api_prefixes": {"old": "/api", "new": "/api/v1"},
+ "probe": {"username": "…", "conversation": "<ObjectId>"},  (its password: PROBE_PASSWORD in secrets_file)
+ "optional_services": ["p3x-redis-ui"], "secrets_file": "~/meeshy-secrets.env"}
+
+Every other setting has the real server's value as its default (see ``Site``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ops.errors import ConfirmationRefused, OpsError
+from ops.host import Host, LocalHost, SshHost
+from ops.stack import ComposeEngine, Environment, parse_env
+
+SECRET_KEY = re.compile(r"SECRET|PASSWORD|TOKEN|_KEY|_USERS|CREDENTIALS|DATABASE_URL|REDIS_URL", re.I)
+IMAGE_KEYS = ("GATEWAY_IMAGE", "TRANSLATOR_IMAGE", "FRONTEND_IMAGE")
+# What deploy-staging copies from production's directory into staging's (what the compose files mount).
+STAGING_FILES = {
+    "secrets/firebase-admin-sdk.json": "secrets/firebase-admin-sdk.json",
+    "docker/nginx/static-files.conf": "config/nginx/static-files.conf",
+    "config/dynamic.yaml": "config/dynamic.yaml",
+}
+UPLOADS_VOLUMES = {"meeshy_gateway_uploads": "meeshy-staging-gateway-uploads",
+                   "meeshy_frontend_uploads": "meeshy-staging-web-uploads"}
+
+
+def timestamp() -> str:
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+
+
+@dataclass
+class Site:
+    host: Host
+    root: str  # /opt/meeshy
+    staging_compose: Path  # the staging compose file on this machine, copied by deploy-staging
+    new_images: dict[str, str]  # image keys of the .env → the new version's images
+    gateway_urls: dict[str, str]
+    probe_username: str
+    probe_conversation: str
+    probe_password: str = field(default="", repr=False)
+    tls: bool | str = True
+    api_prefixes: dict[str, str] = field(default_factory=lambda: {"old": "/api", "new": "/api/v1"})
+    optional_services: tuple[str, ...] = ()
+    database: str = "meeshy"  # production's database (legacy until the switch)
+    next_database: str = "meeshy_next"  # where the migrated data lives in production's database server
+    staging_database: str = "meeshy"  # what staging's gateway reads
+    staging_legacy_database: str = "meeshy_legacy"  # the production backup restored in staging
+    staging_files: dict[str, str] = field(default_factory=lambda: dict(STAGING_FILES))
+    uploads_volumes: dict[str, str] = field(default_factory=lambda: dict(UPLOADS_VOLUMES))
+    echo: Callable[[str], None] = print
+    ask: Callable[[str], str] = input
+    dry_run: bool = False
+    yes: bool = False
+
+    def __post_init__(self) -> None:
+        self.engine = ComposeEngine(self.host, self.optional_services)
+        self.host.add_secret(self.probe_password)
+        self.production = Environment("production", self.root, "meeshy", "database")
+        self.staging = Environment("staging", f"{self.root}/staging", "staging", "database-staging")
+
+    @property
+    def backups(self) -> str:
+        return f"{self.root}/backups"
+
+    @property
+    def snapshots(self) -> str:
+        return f"{self.root}/pre-switch-snapshots"
+
+    def mask_env_secrets(self, env: Environment) -> None:
+        """Every secret value of the environment's .env is masked in whatever the host reports."""
+        for key, value in self.env_config(env).items():
+            if SECRET_KEY.search(key) and len(value) >= 4:
+                self.host.add_secret(value)
+
+    def would(self, action: str) -> bool:
+        """In dry-run, print the action and return True (the caller skips it)."""
+        if self.dry_run:
+            self.echo(f"[dry-run] would {action}")
+        return self.dry_run
+
+    def confirm(self, question: str, word: str) -> None:
+        """Ask for the exact ``word``; anything else (or Ctrl-C) raises ConfirmationRefused."""
+        if self.yes:
+            self.echo(f"confirmation '{word}' given by --yes (automation)")
+            return
+        try:
+            answer = self.ask(f"{question} Type '{word}' to confirm: ")
+        except (KeyboardInterrupt, EOFError):
+            raise ConfirmationRefused("cancelled: nothing was changed") from None
+        if answer.strip() != word:
+            raise ConfirmationRefused(f"confirmation '{word}' not given: nothing was changed")
+
+    def env_config(self, env: Environment) -> dict[str, str]:
+        return parse_env(self.host.read_text(env.env_file)) if self.host.exists(env.env_file) else {}
+
+    def read_state(self, path: str) -> dict:
+        return json.loads(self.host.read_text(path)) if self.host.exists(path) else {}
+
+    def write_state(self, path: str, data: dict) -> None:
+        self.host.run("mkdir -p \"$(dirname %s)\"", path)
+        self.host.write_text(path, json.dumps(data, indent=2, default=str))
+
+    def database_address(self, env: Environment) -> str:
+        return self.engine.container_address(env, env.database_service)
+
+    def database_container(self, env: Environment) -> str:
+        return self.engine.services(env)[env.database_service]
+
+    def tls_note(self) -> str:
+        if self.tls is False:
+            return "TLS certificates NOT verified (the operator's explicit opt-out in the site file)"
+        return "TLS verified" + (f" with the CA file {self.tls}" if isinstance(self.tls, str) else "")
+
+
+def make_host(spec: str | None, key_file: str | None = None, known_hosts: str | None = None) -> Host:
+    if not spec or spec == "local":
+        return LocalHost()
+    target, _, port = spec.rpartition(":") if spec.count(":") == 1 else (spec, "", "")
+    user, _, hostname = target.rpartition("@")
+    return SshHost(hostname, user=user or None, port=int(port or 22),
+                   key_file=Path(key_file).expanduser() if key_file else None,
+                   known_hosts=Path(known_hosts).expanduser() if known_hosts else None)
+
+
+def load_site(path: Path, **overrides) -> Site:
+    path = Path(path)
+    if not path.exists():
+        raise OpsError(f"no site file at {path} (`meeshy-ops replica up` writes one for the rehearsal)")
+    try:
+        cfg = json.loads(path.read_text())
+        secrets = parse_env(Path(cfg["secrets_file"]).expanduser().read_text()) if cfg.get("secrets_file") else {}
+        probe = cfg["probe"]
+        host = make_host(cfg.get("ssh"), cfg.get("ssh_key"), cfg.get("known_hosts"))
+        site = Site(
+            host=host, root=cfg["root"], staging_compose=Path(cfg["staging_compose"]).expanduser(),
+            new_images=cfg["new_images"], gateway_urls=cfg["gateway_urls"],
+            probe_username=probe["username"], probe_conversation=probe["conversation"],
+            probe_password=secrets.get("PROBE_PASSWORD", ""), tls=cfg.get("tls", True),
+            api_prefixes=cfg.get("api_prefixes") or {"old": "/api", "new": "/api/v1"},
+            optional_services=tuple(cfg.get("optional_services", ())),
+            **{k: cfg[k] for k in ("database", "next_database", "staging_database", "staging_legacy_database",
+                                   "staging_files", "uploads_volumes") if k in cfg},
+            **overrides)
+    except (KeyError, TypeError, ValueError, OSError) as exc:
+        raise OpsError(f"site file {path} is not usable: {type(exc).__name__}: {exc}") from None
+    if not site.probe_password:
+        raise OpsError(f"site file {path}: no PROBE_PASSWORD in its secrets_file (the probe account's password)")
+    missing = [k for k in IMAGE_KEYS if k not in site.new_images]
+    if missing:
+        raise OpsError(f"site file {path}: new_images lacks {', '.join(missing)}")
+    return site
