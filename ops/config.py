@@ -85,6 +85,9 @@ KEYS: dict[str, KeySpec] = {
     "CHECK_ONESHOT_SERVICES": KeySpec(
         "services allowed to have exited with code 0", default="mongo-init,mongo-init-staging"
     ),
+    "CHECK_OPTIONAL_SERVICES": KeySpec(
+        "services whose health is reported but not required (the Redis UI reports unhealthy on meeshy.me)"
+    ),
     "CHECK_EXPECTED_IMAGES": KeySpec("service=image pairs the running containers must use, comma separated"),
     "CHECK_EXPECTED_VOLUMES": KeySpec("docker volumes that must exist, comma separated"),
     "CHECK_LOG_DIR": KeySpec(

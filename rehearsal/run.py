@@ -1,17 +1,17 @@
 """The whole procedure on this machine, with the same step code a real server runs.
 
-Embedded database, legacy dataset, old production (sandbox, legacy data), deploy staging, migrate to
-staging, staging suite while a recorded stream of writes lands on the old production, capture,
-switch (downtime measured by a probe), production suite, every recorded write checked in the new
-production, full verification, optional rollback drill, Allure report. Every phase is timed; the
-summary is printed as a table and written as JSON into the report dir. Whatever happens (a failure,
-Ctrl-C, SIGTERM), every stack and the database are stopped at the end.
+The replica (real dockerd and Compose over real SSH, old production on the legacy dataset), then the
+ops steps in the runbook's order exactly as an operator runs them against meeshy.me: deploy staging,
+migrate to staging, the staging suite while a recorded stream of writes lands on the old production,
+capture, switch (downtime measured by the probe), the production suite, every recorded write checked
+in the new production, every document accounted for, the optional rollback drill, the Allure report.
+Every phase is timed; the summary is printed as a table and written as JSON into the report dir.
+Whatever happens (a failure, Ctrl-C, SIGTERM), the replica is taken down at the end.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 import shutil
 import signal
 import time
@@ -20,22 +20,19 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import unquote
 
-import pymongo
 from rich.console import Console
 from rich.table import Table
 
-from ops.paths import ROOT
-from rehearsal.embedded_db import start_server
+from ops.db import client, reach
+from rehearsal.replica import server_replica
 from rehearsal.seed_accounts import TEST_COMMUNITY_IDENTIFIER, TEST_CONVERSATION_IDENTIFIER, by_username
+from rehearsal.write_stream import WriteStream, missing_writes, save_jsonl
 
-WORK_DIR = ROOT / "var" / "rehearsal"
 SUITE_ACCOUNTS = ("alice_fr", "bob_en", "carlos_es", "maria_pt")
 STREAM_ACCOUNTS = ("admin", "meeshy")  # not the suites' accounts: each has its own login budget
 STREAM_WRITES = 70
 STREAM_INTERVAL_S = 0.3
-ATTACHMENT_ROUTES = ("/api/v1/attachments/file/", "/api/attachments/file/")
 
 
 @dataclass
@@ -73,51 +70,32 @@ class Summary:
             phase.seconds = round(time.monotonic() - started, 2)
 
 
-def _count(url: str) -> int:
-    with pymongo.MongoClient(url, serverSelectionTimeoutMS=10_000) as client:
-        db = client.get_default_database()
-        return sum(db[c].estimated_document_count() for c in db.list_collection_names() if not c.startswith("_"))
-
-
-def restore_uploads(db_url: str, uploads_dir: Path) -> int:
-    """A file behind every attachment URL of the dataset, as production's uploads volume holds them."""
-    written = 0
-    with pymongo.MongoClient(db_url, serverSelectionTimeoutMS=10_000) as client:
-        for doc in client.get_default_database()["MessageAttachment"].find({}, {"fileUrl": 1}):
-            url = doc.get("fileUrl") or ""
-            prefix = next((p for p in ATTACHMENT_ROUTES if url.startswith(p)), None)
-            if prefix:
-                path = uploads_dir / unquote(url[len(prefix):])
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(b"attachment " + str(doc["_id"]).encode())
-                written += 1
-    return written
-
-
-def target_env_text(endpoints, database_url: str, log_dir: str, reports: dict[str, str],
-                    extra: dict[str, str]) -> str:
-    """The CHECK_* file the suites run on, for a sandbox stack of the rehearsal (passwords inside: 0600)."""
+def target_env_text(site, env, replica_info: dict, reports: dict[str, str], extra: dict[str, str]) -> str:
+    """The CHECK_* file the suites run on, for a stack of the replica (passwords inside: 0600)."""
+    ssh = replica_info["ssh"]
     values = {
-        "CHECK_TARGET": extra.pop("CHECK_TARGET"),
-        "CHECK_FRONTEND_URL": endpoints.web_url or "",
-        "CHECK_GATEWAY_URL": endpoints.gateway_url,
-        "CHECK_TRANSLATOR_URL": endpoints.translator_url,
-        "CHECK_MONGODB_URL": database_url,
-        "CHECK_LOG_DIR": log_dir,
+        "CHECK_TARGET": env.name,
+        "CHECK_FRONTEND_URL": replica_info["frontend_urls"][env.name],
+        "CHECK_GATEWAY_URL": site.gateway_urls[env.name],
+        "CHECK_TRANSLATOR_URL": replica_info["translator_urls"][env.name],
+        "CHECK_SSH_HOST": ssh["target"],
+        "CHECK_SSH_KEY_FILE": ssh["key"],
+        "CHECK_MONGODB_TUNNEL": f"{site.database_address(env)}:27017",
+        "CHECK_MONGODB_DATABASE": site.staging_database if env.name == "staging" else site.next_database,
+        "CHECK_COMPOSE_PROJECT": env.project,
+        "CHECK_COMPOSE_DIR": env.directory,
+        "CHECK_OPTIONAL_SERVICES": ",".join(f"{s}{'-staging' if env.name == 'staging' else ''}"
+                                            for s in site.optional_services),
         "CHECK_TEST_CONVERSATION": TEST_CONVERSATION_IDENTIFIER,
         "CHECK_TEST_COMMUNITY": TEST_COMMUNITY_IDENTIFIER,
         "CHECK_TRANSLATION_LANGUAGES": "en,es,pt",
         "CHECK_MIGRATION_REPORT": reports.get("migration", ""),
         "CHECK_VERIFY_REPORT": reports.get("verify", ""),
-        "CHECK_HEALTH_DEADLINE_S": "5",
-        # FerretDB on SQLite has one writer at a time and shares two cores with the suite, both
-        # stacks and the stream of writes to the old production: budgets for this machine rather
-        # than for a server (the authenticated load measured 3 requests/s, p95 6 s, here).
+        "CHECK_HEALTH_DEADLINE_S": "10",
+        # FerretDB on SQLite in a container, two stacks and the suite share two cores: budgets for this
+        # machine rather than for a server (issue: the stand-in database is the bottleneck at scale).
         "CHECK_EVENT_DEADLINE_S": "15",
-        # At scale 1 the sandbox's conversation list reads FerretDB for over 10 s under that load.
         "CHECK_HTTP_TIMEOUT_S": "30",
-        # At scale 1 one read of the test conversation's messages takes about 1 s on FerretDB (SQLite
-        # sorts in the gateway's query without an index): 2 concurrent clients, not 10, and fewer reads.
         "CHECK_LOAD_AUTH_REQUESTS": "40",
         "CHECK_LOAD_CONCURRENCY": "2",
         "CHECK_LOAD_P95_MS": "12000",
@@ -148,100 +126,70 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 def rehearse(scale: float = 1.0, seed: int = 20260125, rollback_drill: bool = False,
-             report_dir: Path = Path("reports"), work_dir: Path = WORK_DIR,
-             echo: Callable[[str], None] = print, workers: int = 2) -> Summary:
-    """Run the rehearsal; return its summary (``summary.ok`` is the verdict)."""
+             report_dir: Path = Path("reports"), echo: Callable[[str], None] = print, workers: int = 2,
+             keep: bool = False) -> Summary:
+    """Run the rehearsal on a fresh replica; return its summary (``summary.ok`` is the verdict)."""
     report_dir = Path(report_dir).resolve()
     report_dir.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(work_dir, ignore_errors=True)
-    work_dir.mkdir(parents=True)
     summary = Summary(started_at=datetime.now(UTC).isoformat(), scale=scale, seed=seed)
-    server, site = None, None
     try:
         with _sigterm_as_interrupt():
-            server = _start_database(summary, work_dir)
-            site = _make_site(server, work_dir, echo)
-            _run(summary, site, scale, seed, rollback_drill, report_dir, work_dir, workers)
+            server_replica.down(echo=lambda _m: None)  # a previous run's leftovers
+            with summary.phase("replica up (dockerd, images, sshd, old production, legacy data)") as p:
+                replica = server_replica.up(scale, seed, echo=echo)
+                p.detail = f"ssh {json.loads(replica.site_file.read_text())['ssh']}"
+            site = replica.site(echo=echo, yes=True)
+            summary.database = "FerretDB 1.24.2 (SQLite) in meeshy-replica/mongo:8.0-ferretdb"
+            try:
+                _run(summary, site, replica, seed, rollback_drill, report_dir, workers)
+            finally:
+                site.host.close()
             summary.ok = all(p.ok for p in summary.phases)
     except Exception as exc:  # noqa: BLE001 - the failed phase holds the detail; the summary says FAILED
         echo(f"rehearsal stopped: {type(exc).__name__}: {exc}")
     finally:
-        _stop_everything(site, server, echo)
+        if not keep:
+            server_replica.down(echo=echo)
         (report_dir / "rehearsal-summary.json").write_text(json.dumps(asdict(summary), indent=2, default=str))
     return summary
 
 
-def _start_database(summary: Summary, work_dir: Path):
-    with summary.phase("start the embedded database") as p:
-        server = start_server(work_dir / "db")
-        summary.database = p.detail = server.describe()
-    return server
+def _db_count(site, env, database: str) -> int:
+    with reach(site.host, site.database_address(env), database) as url, client(url) as c:
+        db = c[database]
+        return sum(db[n].estimated_document_count() for n in db.list_collection_names() if not n.startswith("_"))
 
 
-def _make_site(server, work_dir: Path, echo: Callable[[str], None]):
-    from ops.steps.site import Site
-
-    from ops.backup import PymongoArchiveTool
-    from ops.host import LocalHost
-    from ops.stack import SandboxEngine
-
-    host = LocalHost()
-    root, state = work_dir / "opt" / "meeshy", work_dir / "sandbox"
-    secrets_file = work_dir / "secrets.env"
-    secrets_file.touch(mode=0o600)
-    secrets_file.write_text(f"JWT_SECRET={secrets.token_urlsafe(48)}\n")
-    urls = {"production_db_url": server.db_url("meeshy"), "staging_legacy_url": server.db_url("meeshy_staging_legacy"),
-            "staging_db_url": server.db_url("meeshy_migrated")}
-    (work_dir / "site.json").write_text(json.dumps({
-        "root": str(root), "ssh": "local", "engine": "sandbox", "sandbox_state_dir": str(state),
-        "secrets_file": str(secrets_file), **urls}, indent=2))
-    from ops.stack import parse_env
-
-    return Site(host=host, engine=SandboxEngine(host, state), backup_tool=PymongoArchiveTool(), root=str(root),
-                secrets=parse_env(secrets_file.read_text()), echo=echo, yes=True, **urls)
-
-
-def _run(summary: Summary, site, scale: float, seed: int, rollback_drill: bool, report_dir: Path,
-         work_dir: Path, workers: int) -> None:
-    from ops.steps.writes import WriteStream, conversation_id, missing_writes, save_jsonl
-
+def _run(summary: Summary, site, replica, seed: int, rollback_drill: bool, report_dir: Path, workers: int) -> None:
     from ops.steps.capture import capture
-    from ops.steps.deploy_staging import deploy_stack, deploy_staging
+    from ops.steps.deploy_staging import deploy_staging
     from ops.steps.migrate_to_staging import migrate_to_staging
+    from ops.steps.rollback import rollback
     from ops.steps.switch import switch
     from ops.steps.validate import validate
-    from rehearsal.legacy_data import generate
 
-    targets = work_dir / "targets"
-    targets.mkdir()
-    with summary.phase("write the legacy dataset") as p:
-        with pymongo.MongoClient(site.production_db_url) as client:
-            generate(client.get_default_database(), scale, seed)
-        files = restore_uploads(site.production_db_url, Path(site.production.directory) / "uploads")
-        summary.documents["legacy"] = _count(site.production_db_url)
-        p.detail = f"{summary.documents['legacy']} documents, {files} upload files"
-    with summary.phase("old production up (sandbox, legacy data)") as p:
-        state = deploy_stack(site, site.production, site.production_db_url, "legacy")
-        p.detail = state["endpoints"]["gateway_url"]
+    info = json.loads(replica.site_file.read_text())
+    info = {**info["replica"], "ssh": {"target": info["ssh"], "key": info["ssh_key"]}}
+    targets = replica.base / "targets"
+    targets.mkdir(exist_ok=True)
+    summary.documents["legacy"] = _db_count(site, site.production, site.database)
     with summary.phase("deploy staging") as p:
         state = deploy_staging(site)
-        p.detail = state["endpoints"]["gateway_url"]
+        p.detail = f"{state['gateway_url']} in {state['up_seconds']}s"
     with summary.phase("migrate to staging") as p:
         migration = migrate_to_staging(site)
         summary.documents["backup (T0)"] = migration["documents"]
-        summary.documents["migrated (staging)"] = _count(site.staging_db_url)
+        summary.documents["migrated (staging)"] = _db_count(site, site.staging, site.staging_database)
         p.detail = (f"backup {migration['documents']} documents, sha256 {migration['sha256'][:12]}…, "
-                    f"T0 {migration['t0']}")
+                    f"T0 {migration['t0']}; uploads {migration['uploads']}")
     reports = {}
     for key in ("migration", "verify"):
         reports[key] = str(report_dir / f"staging-{key}-report.json")
         site.host.get(migration[f"{key}_report"], Path(reports[key]))
-
     with summary.phase("staging suite, writes on the old production") as p:
-        prod_gateway = site.engine.endpoints(site.production).gateway_url
-        stream = WriteStream(prod_gateway, conversation_id(site.production_db_url), STREAM_ACCOUNTS,
-                             limit=STREAM_WRITES, interval_s=STREAM_INTERVAL_S, seed=seed).start()
-        env_file = _target_file(site, "staging", targets / "staging.env", reports, {"CHECK_TARGET": "staging"})
+        stream = WriteStream(site.gateway_urls["production"], site.api_prefixes["old"], site.probe_conversation,
+                             STREAM_ACCOUNTS, limit=STREAM_WRITES, interval_s=STREAM_INTERVAL_S, seed=seed).start()
+        env_file = _target_file(site, site.staging, info, targets / "staging.env", reports, {})
         try:
             result = validate(site, "staging", report_dir, env_file, workers)
         finally:
@@ -254,51 +202,56 @@ def _run(summary: Summary, site, scale: float, seed: int, rollback_drill: bool, 
         p.detail = f"suite {result['summary']}; {len(stream.records)} writes recorded"
     with summary.phase("capture") as p:
         p.detail = capture(site)
+    captured_env = site.host.read_text(site.production.env_file)
     with summary.phase("switch") as p:
         report = switch(site)
         summary.figures["downtime (s)"] = report["downtime_s"]
         summary.figures["delta"] = report["delta"]["totals"]
-        p.detail = f"downtime {report['downtime_s']:.2f}s, delta {report['delta']['totals']}"
+        summary.figures["images before → after"] = {s: f"{report['images_before'][s]['ref']} → {i['ref']}"
+                                                    for s, i in report["images_after"].items()
+                                                    if s in ("gateway", "translator", "frontend")}
+        p.detail = (f"downtime {report['downtime_s']:.2f}s, stages {report['seconds']}, "
+                    f"delta {report['delta']['totals']}")
     records = stream.records + report["probe_writes"]
-    # Production's data checks expect the counts as the switch left them (migration + delta).
     reports["migration"] = str(report_dir / "production-counts-report.json")
     site.host.get(report["counts_report"], Path(reports["migration"]))
     save_jsonl(records, targets / "writes.jsonl")
     (report_dir / "writes-window.json").write_text(json.dumps(records, indent=2))
     with summary.phase("production suite") as p:
-        env_file = _target_file(site, "production", targets / "production.env", reports, {
-            "CHECK_TARGET": "production", "CHECK_RECORDED_WRITES": str(targets / "writes.jsonl"),
-            "CHECK_SSH_HOST": "local", "CHECK_SNAPSHOT_DIR": site.snapshots,
-            "CHECK_PRODUCTION_CONFIG_FILES": site.production.env_file})
+        env_file = _target_file(site, site.production, info, targets / "production.env", reports, {
+            "CHECK_RECORDED_WRITES": str(targets / "writes.jsonl"), "CHECK_SNAPSHOT_DIR": site.snapshots,
+            "CHECK_PRODUCTION_CONFIG_FILES": f"{site.production.compose_file},{site.production.env_file}"})
         result = validate(site, "production", report_dir, env_file, workers)
         summary.suites["production"] = _suite_result(result)
         p.detail = f"suite {result['summary']}"
     with summary.phase("every recorded write in the new production") as p:
-        lost = missing_writes(records, site.staging_db_url)
+        with reach(site.host, site.database_address(site.production), site.next_database) as url, \
+                client(url) as c:
+            lost = missing_writes(records, c[site.next_database])
         summary.figures["writes carried over"] = f"{len(records) - len(lost)} of {len(records)}"
         if lost:
             raise AssertionError(f"{len(lost)} writes lost: {lost[:5]}")
-        p.detail = f"{len(records)} writes present in the Prisma shape ({len(stream.records)} recorded, " \
-                   f"{len(report['probe_writes'])} by the probe)"
+        p.detail = (f"{len(records)} writes present in the Prisma shape ({len(stream.records)} recorded, "
+                    f"{len(report['probe_writes'])} by the probe)")
     with summary.phase("documents accounted for") as p:
         _accounted_for(summary, Path(reports["migration"]), p)
     if rollback_drill:
         with summary.phase("rollback drill") as p:
-            from ops.steps.rollback import rollback
-
             result = rollback(site)
+            same_env = site.host.read_text(site.production.env_file) == captured_env
+            if not same_env:
+                raise AssertionError("after rollback, production's .env differs from the captured one")
             p.detail = (f"{result['documents']} documents in {result['collections']} collections equal the "
-                        f"snapshot {result['snapshot']}; old production healthy")
+                        f"snapshot {result['snapshot']}; .env byte-identical; images "
+                        + ", ".join(f"{s}: {i['ref']}" for s, i in result["images"].items()
+                                    if s in ("gateway", "translator", "frontend")))
     with summary.phase("Allure report") as p:
         p.detail = _allure_report(report_dir)
 
 
-def _target_file(site, env_name: str, path: Path, reports: dict[str, str], extra: dict[str, str]) -> Path:
-    env = site.staging if env_name == "staging" else site.production
-    endpoints = site.engine.endpoints(env)
-    log_dir = str(site.engine.state_dir.resolve() / f"meeshy-{env.name}")
+def _target_file(site, env, info: dict, path: Path, reports: dict[str, str], extra: dict[str, str]) -> Path:
     path.touch(mode=0o600)
-    path.write_text(target_env_text(endpoints, site.env_config(env)["DATABASE_URL"], log_dir, reports, extra))
+    path.write_text(target_env_text(site, env, info, reports, extra))
     return path
 
 
@@ -325,17 +278,6 @@ def _allure_report(report_dir: Path) -> str:
             shutil.copy(path, results / path.name)
     summary, md_path, _html = build_report(results, report_dir / "allure-report", html_report=True)
     return f"{summary.verdict}: {report_dir / 'allure-report' / 'index.html'}, sign-off {md_path}"
-
-
-def _stop_everything(site, server, echo: Callable[[str], None]) -> None:
-    if site is not None:
-        for env in (site.staging, site.production):
-            try:
-                site.engine.down(env)
-            except Exception as exc:  # noqa: BLE001 - keep stopping the rest
-                echo(f"(stopping {env.name} failed: {exc})")
-    if server is not None:
-        server.stop()
 
 
 def print_summary(summary: Summary, console: Console | None = None) -> None:

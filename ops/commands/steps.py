@@ -8,15 +8,15 @@ from pathlib import Path
 
 import click
 
-from ops.steps.load import load_site
+from ops.site import load_site
 
-DEFAULT_SITE = Path("var/rehearsal/site.json")
+DEFAULT_SITE = Path("var/replica/site.json")
 
 
 def step_options(confirms: bool = False):
     def wrap(fn):
         @click.option("--site", "site_file", type=click.Path(path_type=Path), default=DEFAULT_SITE,
-                      show_default=True, help="The site file (host, layout, databases, engine).")
+                      show_default=True, help="The site file (server, paths, images, probe account).")
         @click.option("--dry-run", is_flag=True, help="Print what would be done; change nothing.")
         @functools.wraps(fn)
         def inner(site_file: Path, dry_run: bool, yes: bool = False, **kwargs):
@@ -39,7 +39,7 @@ def step_options(confirms: bool = False):
 @click.command("deploy-staging")
 @step_options()
 def deploy_staging_cmd(site) -> None:
-    """Staging layout, rendered configuration, stack up, health polled with a deadline."""
+    """Staging's compose file and mounted files, its .env (new images set), stack up, health polled."""
     from ops.steps.deploy_staging import deploy_staging
 
     deploy_staging(site)
@@ -48,7 +48,7 @@ def deploy_staging_cmd(site) -> None:
 @click.command("migrate-to-staging")
 @step_options()
 def migrate_to_staging_cmd(site) -> None:
-    """Back up production (checksum, T0), restore into staging, migrate, verify, copy uploads."""
+    """Back up production (checksum, T0), restore into staging's database, migrate, verify, copy uploads."""
     from ops.steps.migrate_to_staging import migrate_to_staging
 
     migrate_to_staging(site)
@@ -71,7 +71,7 @@ def validate_cmd(site, env_name: str, report_dir: Path, target_env: Path | None)
 @click.command("capture")
 @step_options()
 def capture_cmd(site) -> None:
-    """Take the pre-switch snapshot (state, config without secrets, database, logs, MANIFEST.md)."""
+    """Take the pre-switch snapshot (images, compose, whole .env 0600, database, uploads, logs, MANIFEST.md)."""
     from ops.steps.capture import capture
 
     capture(site)
@@ -80,7 +80,7 @@ def capture_cmd(site) -> None:
 @click.command("switch")
 @step_options(confirms=True)
 def switch_cmd(site) -> None:
-    """Freeze production, apply the delta since T0, verify, start the new production; print the downtime."""
+    """Production takes the new images and the migrated data (delta since T0 while frozen); prints the downtime."""
     from ops.steps.switch import switch
 
     switch(site)
@@ -99,7 +99,7 @@ def rollback_cmd(site, snapshot: str | None) -> None:
 @click.command("teardown-staging")
 @step_options(confirms=True)
 def teardown_staging_cmd(site) -> None:
-    """Remove staging (stack, databases, directory) and nothing else."""
+    """Remove staging (containers, volumes, network, directory) and nothing of production."""
     from ops.steps.teardown_staging import teardown_staging
 
     teardown_staging(site)

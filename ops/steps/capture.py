@@ -1,84 +1,83 @@
 """capture: the pre-switch snapshot of production, enough to bring it back exactly.
 
-pre-switch-<YYYYmmdd-HHMMSS>/{docker,mongodb,config,logs}/ and MANIFEST.md (checksums, rollback
-commands). Secrets are never written in clear: the .env is stored redacted, and rollback re-renders
-it with the secrets the host already holds.
+pre-switch-<YYYYmmdd-HHMMSS>/ (0700) holds docker/ (state, images by reference and id, the compose
+file), config/env (the whole .env, byte for byte: 0600, the only file with secrets), mongodb/ (the
+database's dump and its record), volumes/ (each uploads volume as a tarball), logs/ (secrets masked)
+and MANIFEST.md (checksums and the rollback command, no secret). A copy of the whole snapshot goes
+to backups/ as a 0600 tarball.
 """
 
 from __future__ import annotations
 
 import json
 
+from ops import backup
+from ops.db import fingerprints, reach
 from ops.errors import OpsError
-from ops.steps.site import Site, redact_env, timestamp
+from ops.site import SECRET_KEY, Site, timestamp
+
+SECRET_FILE = "config/env"
+VOLUME_TIMEOUT_S = 1800
 
 
 def capture(site: Site) -> str:
     """Take the snapshot; return its name."""
     name = f"pre-switch-{timestamp()}"
     snap = f"{site.snapshots}/{name}"
-    if site.would(
-        f"snapshot production into {snap} (state, config, database, logs, MANIFEST.md) "
-        f"and {site.backups}/{name}.tar.gz"
-    ):
+    prod = site.production
+    if site.would(f"snapshot production into {snap} (images, compose file, whole .env 0600, database dump, "
+                  f"uploads volumes, logs, MANIFEST.md) and {site.backups}/{name}.tar.gz (0600)"):
         return name
-    env = site.production
-    if not site.host.exists(env.env_file):
-        raise OpsError(f"no production configuration at {env.env_file}: nothing to snapshot")
     host = site.host
-    host.run("mkdir -p %s/docker %s/mongodb %s/config %s/logs", snap, snap, snap, snap)
-    config = site.env_config(env)
-    host.write_text(f"{snap}/docker/state.txt", site.engine.state(env))
-    host.write_text(f"{snap}/docker/images.json", json.dumps(site.engine.images(env), indent=2))
-    host.write_text(f"{snap}/config/env.redacted", redact_env(host.read_text(env.env_file)))
-    host.write_text(
-        f"{snap}/config/production.json",
-        json.dumps(
-            {
-                "DATA_SHAPE": config.get("DATA_SHAPE"),
-                "DATABASE_URL": config.get("DATABASE_URL"),
-                "SANDBOX_FAULTS": config.get("SANDBOX_FAULTS", ""),
-            },
-            indent=2,
-        ),
-    )
-    record = site.backup_tool.dump(host, config["DATABASE_URL"], f"{snap}/mongodb/mongodb-backup.archive.gz")
-    host.write_text(
-        f"{snap}/mongodb/mongodb-counts.json",
-        json.dumps({c: v["count"] for c, v in record.collections.items()}, indent=2),
-    )
-    for service, text in site.engine.logs(env).items():
-        host.write_text(f"{snap}/logs/{service}.log", site.host.mask(text))
-    _assert_no_secret(site, snap)
+    if not host.exists(prod.env_file):
+        raise OpsError(f"no production configuration at {prod.env_file}: nothing to snapshot")
+    site.mask_env_secrets(prod)
+    host.run("umask 077 && mkdir -p %s/docker %s/config %s/mongodb %s/volumes %s/logs", *[snap] * 5)
+    host.write_text(f"{snap}/docker/state.txt", site.engine.state(prod))
+    host.write_text(f"{snap}/docker/images.json", json.dumps(site.engine.images(prod), indent=2))
+    host.run("cp -p %s %s/docker/docker-compose.yml && cp -p %s %s/%s && chmod 600 %s/%s",
+             prod.compose_file, snap, prod.env_file, snap, SECRET_FILE, snap, SECRET_FILE)
+    record = backup.dump(host, site.database_container(prod), site.database,
+                         f"{snap}/mongodb/{site.database}.archive.gz")
+    with reach(host, site.database_address(prod), site.database) as url:
+        record.collections = fingerprints(url)
+    record.save(host)
+    image = host.check_output("docker inspect -f '{{.Config.Image}}' %s", site.database_container(prod))
+    for volume in site.uploads_volumes:
+        host.run("docker run --rm --network none --entrypoint sh -v %s:/from:ro -v %s/volumes:/to %s -c %s",
+                 volume, snap, image, f"tar -C /from -czf /to/{volume}.tar.gz .", timeout=VOLUME_TIMEOUT_S)
+    for service in site.engine.services(prod):
+        host.write_text(f"{snap}/logs/{service}.log", host.mask(site.engine.logs(prod, service)))
+    _refuse_leaks(site, snap)
     listing = host.check_output("cd %s && find . -type f ! -name MANIFEST.md | sort | xargs sha256sum", snap)
-    host.write_text(f"{snap}/MANIFEST.md", _manifest(site, name, snap, listing, record.documents))
-    host.run(
-        "mkdir -p %s && cd %s && tar -czf %s.tar.gz %s && cp %s.tar.gz %s/",
-        site.backups,
-        site.snapshots,
-        name,
-        name,
-        name,
-        site.backups,
-    )
-    site.echo(f"snapshot {name}: {record.documents} documents, MANIFEST at {snap}/MANIFEST.md")
+    host.write_text(f"{snap}/MANIFEST.md", _manifest(name, snap, listing, record.documents), mode="600")
+    host.run("umask 077 && mkdir -p %s && cd %s && tar -czf %s/%s.tar.gz %s",
+             site.backups, site.snapshots, site.backups, name, name, timeout=VOLUME_TIMEOUT_S)
+    site.echo(f"snapshot {name}: {record.documents} documents, {len(site.uploads_volumes)} uploads volumes, "
+              f"MANIFEST at {snap}/MANIFEST.md")
     return name
 
 
-def _assert_no_secret(site: Site, snap: str) -> None:
-    for value in site.secrets.values():
-        if value and site.host.run("grep -rlF -- %s %s", value, snap, check=False).ok:
-            site.host.run("rm -rf %s", snap)
-            raise OpsError("a secret reached the snapshot; it was deleted, nothing was kept")
+def _refuse_leaks(site: Site, snap: str) -> None:
+    """No secret value of the .env may appear in the snapshot outside config/env (the dump is data)."""
+    secrets = [v for k, v in site.env_config(site.production).items() if SECRET_KEY.search(k) and len(v) >= 4]
+    if not secrets:
+        return
+    found = site.host.run("cd %s && grep -rlF --exclude-dir=mongodb --exclude-dir=volumes -f /dev/stdin . "
+                          "| grep -vx %s", snap, f"./{SECRET_FILE}", check=False, stdin="\n".join(secrets) + "\n")
+    if found.stdout.strip():
+        site.host.run("rm -rf -- %s", snap)
+        raise OpsError("a secret of the .env reached " + ", ".join(found.stdout.split())
+                       + " in the snapshot; the snapshot was deleted, nothing was kept")
 
 
-def _manifest(site: Site, name: str, snap: str, listing: str, documents: int) -> str:
+def _manifest(name: str, snap: str, listing: str, documents: int) -> str:
     return f"""# Pre-Switch Snapshot Manifest
 
 **Snapshot:** {name}
 **Directory:** {snap}
-**Database:** {documents} documents (per-collection counts in mongodb/mongodb-counts.json)
-**Secrets:** none in this snapshot; config/env.redacted is re-rendered with the host's secrets on rollback.
+**Database:** {documents} documents (per-collection counts and content hashes in mongodb/*.archive.gz.json)
+**Secrets:** only {SECRET_FILE} (production's whole .env, mode 0600); this manifest and every other file hold none.
 
 ## Files (sha256)
 
@@ -92,7 +91,7 @@ def _manifest(site: Site, name: str, snap: str, listing: str, documents: int) ->
 meeshy-ops rollback --snapshot {name}
 ```
 
-It stops the current production, restores mongodb/mongodb-backup.archive.gz (checksum verified first),
-renders the old configuration, brings the old production up, polls its health, and proves that the
-restored database equals this snapshot (per-collection counts and content hashes).
+It stops production's writers, restores the database dump (checksum verified first) and proves it equals
+this snapshot (counts and content hashes), puts back the .env and the compose file byte for byte and the
+uploads volumes, starts production on the images recorded in docker/images.json, and polls its health.
 """

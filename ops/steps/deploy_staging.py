@@ -1,43 +1,58 @@
-"""deploy-staging: the staging layout, its rendered configuration, its stack up and healthy."""
+"""deploy-staging: staging's compose file and the files it mounts, its .env, its stack up and healthy.
+
+Staging's ``.env`` starts as a copy of production's (as the operators did: a staging .env is production's
+with adaptations); after that only the keys this step owns are set: the new version's images. ``DOMAIN``
+is kept: staging's compose file builds its names as ``staging.${DOMAIN}``.
+"""
 
 from __future__ import annotations
 
-from ops.stack import Environment, parse_env, wait_healthy
-from ops.steps.site import Site
+from ops.errors import OpsError
+from ops.site import Site
+from ops.stack import merge_env, wait_healthy
 
-LAYOUT = ("config", "state", "uploads", "logs")
+HEALTH_DEADLINE_S = 300.0
 
 
-def deploy_stack(
-    site: Site,
-    env: Environment,
-    database_url: str,
-    data_shape: str,
-    faults: str = "",
-    health_deadline_s: float = 60.0,
-) -> dict:
-    """Layout, rendered .env, images recorded, stack up, health polled. Idempotent."""
-    if site.would(
-        f"create {', '.join(f'{env.directory}/{d}' for d in LAYOUT)}; render {env.env_file} "
-        f"({data_shape} data); start the {env.name} stack with {site.engine.name}; poll /health"
-    ):
+def deploy_staging(site: Site) -> dict:
+    """Idempotent: files copied, owned keys set, stack up, essential services healthy, /health 200."""
+    staging, prod = site.staging, site.production
+    if not site.staging_compose.is_file():
+        raise OpsError(f"the staging compose file {site.staging_compose} does not exist on this machine")
+    if site.would(f"copy {site.staging_compose} to {staging.compose_file}, copy {', '.join(site.staging_files)} "
+                  f"from {prod.directory}, set {', '.join(site.new_images)} in {staging.env_file}, start project "
+                  f"{staging.project} and wait for it to be healthy"):
         return {}
-    site.host.run("mkdir -p " + " ".join(["%s"] * len(LAYOUT)), *(f"{env.directory}/{d}" for d in LAYOUT))
-    rendered = site.render_env(env, database_url, data_shape, faults)
-    if site.env_config(env) != parse_env(rendered):
-        site.engine.down(env)  # a configuration change needs a restart
-        site.host.write_text(env.env_file, rendered, mode="600")
-    endpoints = site.engine.up(env)
-    seconds = wait_healthy(endpoints.gateway_url + "/health", health_deadline_s, f"the {env.name} gateway")
-    state = {
-        "endpoints": endpoints.__dict__,
-        "images": site.engine.images(env),
-        "health_seconds": round(seconds, 2),
-    }
-    site.write_state(f"{env.directory}/state/deploy.json", state)
-    site.echo(f"{env.name} is up and healthy at {endpoints.gateway_url} ({seconds:.1f}s)")
+    host = site.host
+    host.run("mkdir -p %s %s", staging.directory, staging.state_dir)
+    host.put(site.staging_compose, staging.compose_file)
+    for source, target in site.staging_files.items():
+        if host.exists(f"{prod.directory}/{source}"):
+            host.run("mkdir -p \"$(dirname %s)\" && cp -p %s %s", f"{staging.directory}/{target}",
+                     f"{prod.directory}/{source}", f"{staging.directory}/{target}")
+    current = host.read_text(staging.env_file) if host.exists(staging.env_file) else host.read_text(prod.env_file)
+    merged = merge_env(current, site.new_images)
+    if not host.exists(staging.env_file) or merged != current:
+        host.write_text(staging.env_file, merged, mode="600")
+    site.mask_env_secrets(staging)
+    _check_mounts(site)
+    seconds = site.engine.up(staging, HEALTH_DEADLINE_S)
+    url = site.gateway_urls["staging"]
+    wait_healthy(url + "/health", HEALTH_DEADLINE_S, "the staging gateway", site.tls)
+    state = {"images": site.engine.images(staging), "new_images": site.new_images, "gateway_url": url,
+             "tls": site.tls_note(), "up_seconds": round(seconds, 1)}
+    site.write_state(f"{staging.state_dir}/deploy.json", state)
+    site.echo(f"staging ({staging.project}) is up and healthy at {url} in {seconds:.1f}s; {site.tls_note()}")
     return state
 
 
-def deploy_staging(site: Site, faults: str = "") -> dict:
-    return deploy_stack(site, site.staging, site.staging_db_url, "prisma", faults)
+def _check_mounts(site: Site) -> None:
+    """Every bind-mount source of staging's compose file exists (Docker would create an empty directory)."""
+    missing = []
+    for name, spec in site.engine.config(site.staging)["services"].items():
+        for volume in spec.get("volumes") or []:
+            source = volume.get("source", "")
+            if volume.get("type") == "bind" and source != "/var/run/docker.sock" and not site.host.exists(source):
+                missing.append(f"{name}: {source}")
+    if missing:
+        raise OpsError("staging's compose file mounts files that do not exist on the server: " + "; ".join(missing))

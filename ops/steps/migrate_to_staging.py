@@ -1,13 +1,22 @@
-"""migrate-to-staging: back up production (checksum, T0), restore into staging, migrate, verify."""
+"""migrate-to-staging: back up production (T0, checksum), restore into staging's own database, migrate,
+verify, and copy the uploads volumes into staging's.
+
+The backup is ``mongodump`` inside production's database container into a host file; the restore is
+``mongorestore`` inside staging's database container with an explicit namespace mapping into
+staging's legacy database; the migration and the verification read both through the site's host.
+"""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
 
-from ops.backup import verify_checksum
+from ops import backup
+from ops.db import fingerprints, reach, with_database
 from ops.errors import OpsError
-from ops.steps.site import Site, timestamp
+from ops.site import Site, timestamp
+
+VOLUME_COPY_TIMEOUT_S = 1800
 
 
 def _report_ok(report: object) -> bool:
@@ -16,49 +25,58 @@ def _report_ok(report: object) -> bool:
 
 def migrate_to_staging(site: Site) -> dict:
     """Returns the migration state written to staging/state/migration.json."""
-    from ops.migration.engine import migrate
+    from ops.migration.engine import migrate  # heavy (schema, transforms): loaded by the steps that migrate
     from ops.migration.verify import verify
 
     ts = timestamp()
     directory = f"{site.backups}/backup-pre-staging-{ts}"
-    archive = f"{directory}/meeshy.archive.gz"
-    if site.would(
-        f"dump production into {archive} ({site.backup_tool.name}), checksum it, record T0, "
-        f"restore it into staging's legacy database, migrate, verify, copy uploads"
-    ):
+    archive = f"{directory}/{site.database}.archive.gz"
+    prod, staging = site.production, site.staging
+    if site.would(f"mongodump {site.database} in production's database container into {archive}, checksum it, "
+                  f"record T0, mongorestore it into staging's {site.staging_legacy_database}, migrate into "
+                  f"{site.staging_database}, verify, copy the uploads volumes {', '.join(site.uploads_volumes)}"):
         return {}
-    site.echo(f"backing up production into {archive}")
-    record = site.backup_tool.dump(site.host, site.production_db_url, archive)
-    verify_checksum(site.host, record)
-    site.backup_tool.restore(site.host, archive, site.staging_legacy_url)
-    with tempfile.TemporaryDirectory() as tmp:
-        migration_report = Path(tmp) / "migration-report.json"
-        verify_report = Path(tmp) / "verify-report.json"
-        migrate(site.staging_legacy_url, site.staging_db_url, report_path=migration_report)
-        result = verify(site.staging_legacy_url, site.staging_db_url, report_path=verify_report)
+    site.echo(f"backing up production's {site.database} into {archive}")
+    record = backup.dump(site.host, site.database_container(prod), site.database, archive)
+    with reach(site.host, site.database_address(prod), site.database) as url:
+        record.collections = fingerprints(url)
+    record.save(site.host)
+    backup.verify_checksum(site.host, record)
+    backup.restore(site.host, site.database_container(staging), archive, site.database, site.staging_legacy_database)
+    with reach(site.host, site.database_address(staging), site.staging_legacy_database) as source, \
+            tempfile.TemporaryDirectory() as tmp:
+        target = with_database(source, site.staging_database)
+        migration_report, verify_report = Path(tmp) / "migration-report.json", Path(tmp) / "verify-report.json"
+        migrate(source, target, report_path=migration_report)
+        result = verify(source, target, report_path=verify_report)
         for report in (migration_report, verify_report):
             if report.exists():
                 site.host.put(report, f"{directory}/{report.name}")
-    # Uploads: copied into an emptied target, so a second run never merges with a first.
-    site.host.run(
-        "rm -rf %s && mkdir -p %s && cp -a %s/. %s/",
-        f"{site.staging.directory}/uploads",
-        f"{site.production.directory}/uploads",
-        f"{site.production.directory}/uploads",
-        f"{site.staging.directory}/uploads",
-    )
-    state = {
-        "migration_id": ts,
-        "t0": record.t0,
-        "archive": archive,
-        "sha256": record.sha256,
-        "documents": record.documents,
-        "verify_ok": _report_ok(result),
-        "migration_report": f"{directory}/migration-report.json",
-        "verify_report": f"{directory}/verify-report.json",
-    }
-    site.write_state(f"{site.staging.directory}/state/migration.json", state)
+    copied = copy_uploads(site)
+    state = {"migration_id": ts, "t0": record.t0, "archive": archive, "sha256": record.sha256,
+             "documents": record.documents, "verify_ok": _report_ok(result), "uploads": copied,
+             "migration_report": f"{directory}/migration-report.json",
+             "verify_report": f"{directory}/verify-report.json"}
+    site.write_state(f"{staging.state_dir}/migration.json", state)
     if not state["verify_ok"]:
         raise OpsError(f"verification of the staging migration failed; see {state['verify_report']}")
-    site.echo(f"staging migrated from a {record.documents}-document backup (T0 {record.t0}), verified")
+    site.echo(f"staging migrated from a {record.documents}-document backup (T0 {record.t0}), verified; uploads "
+              + ", ".join(f"{v}: {n} files" for v, n in copied.items()))
     return state
+
+
+def copy_uploads(site: Site) -> dict[str, int]:
+    """Each production uploads volume copied into staging's, emptied first (a rerun never merges). The copy
+    runs in a throw-away container of the production database's image, which every server has."""
+    image = site.host.check_output("docker inspect -f '{{.Config.Image}}' %s", site.database_container(site.production))
+    counts = {}
+    for source, target in site.uploads_volumes.items():
+        if not site.host.run("docker volume inspect %s", source, check=False).ok:
+            raise OpsError(f"the uploads volume {source} does not exist on the server")
+        out = site.host.check_output(
+            "docker run --rm --network none --entrypoint sh -v %s:/from:ro -v %s:/to %s -c "
+            "'find /to -mindepth 1 -delete && cp -a /from/. /to/ && find /to -type f | wc -l'",
+            source, target, image, timeout=VOLUME_COPY_TIMEOUT_S)
+        counts[target] = int(out.split()[-1])
+    return counts
+

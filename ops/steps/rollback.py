@@ -1,56 +1,71 @@
-"""rollback: restore a pre-switch snapshot and bring the old production up, then prove it."""
+"""rollback: production back to a pre-switch snapshot, proven by hashes.
+
+Production's writers stop; the snapshot's dump is restored into production's database and proven
+equal to the snapshot (counts and content hashes); the .env and the compose file go back byte for
+byte, the uploads volumes from their tarballs; compose recreates the services (the old images, as
+the old .env names them) and the essential ones are polled; the images running are compared with the
+snapshot's record.
+"""
 
 from __future__ import annotations
 
 import json
 
-from ops.backup import BackupRecord, compare_fingerprints, fingerprints, verify_checksum
+from ops import backup
+from ops.db import compare_fingerprints, fingerprints, reach
 from ops.errors import OpsError
+from ops.site import Site
 from ops.stack import wait_healthy
-from ops.steps.site import Site
-from ops.steps.switch import latest_snapshot
+from ops.steps.capture import SECRET_FILE
+from ops.steps.switch import HEALTH_DEADLINE_S, latest_snapshot
+
+VOLUME_TIMEOUT_S = 1800
 
 
-def rollback(site: Site, snapshot: str | None = None, health_deadline_s: float = 60.0) -> dict:
+def rollback(site: Site, snapshot: str | None = None) -> dict:
     snapshot = snapshot or latest_snapshot(site)
     if snapshot is None:
         raise OpsError(f"no snapshot under {site.snapshots}")
     snap = f"{site.snapshots}/{snapshot}"
-    archive = f"{snap}/mongodb/mongodb-backup.archive.gz"
-    if not site.host.exists(archive):
-        raise OpsError(f"snapshot {snapshot} has no database backup at {archive}")
-    if site.would(
-        f"stop production, restore {archive} into the old production database, render the old "
-        "configuration, start the old production, prove the restore (counts and content hashes)"
-    ):
+    prod, host = site.production, site.host
+    archive = f"{snap}/mongodb/{site.database}.archive.gz"
+    for needed in (archive, f"{snap}/{SECRET_FILE}", f"{snap}/docker/docker-compose.yml"):
+        if not host.exists(needed):
+            raise OpsError(f"snapshot {snapshot} is incomplete: {needed} is missing")
+    if site.would(f"stop production's writers, restore {archive} into {site.database} and prove it, put back "
+                  f"the .env, the compose file and the uploads volumes of {snapshot}, start production"):
         return {}
     site.confirm(f"This replaces production with snapshot {snapshot}.", "oui")
-    record = BackupRecord.load(site.host, archive)
-    verify_checksum(site.host, record)
-    old = json.loads(site.host.read_text(f"{snap}/config/production.json"))
-    prod = site.production
-    site.engine.down(prod)
-    site.backup_tool.restore(site.host, archive, old["DATABASE_URL"])
-    problems = compare_fingerprints(record.collections, fingerprints(old["DATABASE_URL"]))
+    record = backup.BackupRecord.load(host, archive)
+    backup.verify_checksum(host, record)
+    site.mask_env_secrets(prod)
+    site.engine.stop(prod, site.engine.writers(prod))
+    backup.restore(host, site.database_container(prod), archive, site.database, site.database)
+    with reach(host, site.database_address(prod), site.database) as url:
+        problems = compare_fingerprints(record.collections, fingerprints(url))
     if problems:
-        raise OpsError("the restored database differs from the snapshot:\n  " + "\n  ".join(problems))
-    site.host.write_text(
-        prod.env_file,
-        site.render_env(prod, old["DATABASE_URL"], old["DATA_SHAPE"], old.get("SANDBOX_FAULTS", "")),
-        mode="600",
-    )
-    endpoints = site.engine.up(prod)
-    seconds = wait_healthy(endpoints.gateway_url + "/health", health_deadline_s, "the old production")
-    report = {
-        "snapshot": snapshot,
-        "collections": len(record.collections),
-        "documents": record.documents,
-        "restored_equals_snapshot": True,
-        "health_seconds": round(seconds, 2),
-    }
-    site.write_state(f"{prod.directory}/state/rollback.json", report)
-    site.echo(
-        f"rolled back to {snapshot}: {record.documents} documents in {len(record.collections)} collections "
-        "equal the snapshot (counts and content hashes); old production healthy"
-    )
+        raise OpsError("the restored database differs from the snapshot (production's writers are stopped):\n  "
+                       + "\n  ".join(problems))
+    host.run("cp -p %s/%s %s && chmod 600 %s && cp -p %s/docker/docker-compose.yml %s",
+             snap, SECRET_FILE, prod.env_file, prod.env_file, snap, prod.compose_file)
+    image = host.check_output("docker inspect -f '{{.Config.Image}}' %s", site.database_container(prod))
+    for volume in site.uploads_volumes:
+        host.run("docker run --rm --network none --entrypoint sh -v %s:/to -v %s/volumes:/from:ro %s -c %s",
+                 volume, snap, image, f"find /to -mindepth 1 -delete && tar -C /to -xzf /from/{volume}.tar.gz",
+                 timeout=VOLUME_TIMEOUT_S)
+    seconds = site.engine.up(prod, HEALTH_DEADLINE_S)
+    wait_healthy(site.gateway_urls["production"] + "/health", HEALTH_DEADLINE_S, "the old production", site.tls)
+    recorded = json.loads(host.read_text(f"{snap}/docker/images.json"))
+    running = site.engine.images(prod)
+    differing = [s for s, i in recorded.items() if running.get(s, {}).get("id") != i["id"]]
+    report = {"snapshot": snapshot, "collections": len(record.collections), "documents": record.documents,
+              "restored_equals_snapshot": True, "env_restored": True, "images": running,
+              "images_differing_from_snapshot": differing, "up_seconds": round(seconds, 1)}
+    site.write_state(f"{prod.state_dir}/rollback.json", report)
+    if differing:
+        raise OpsError(f"rolled back, but {', '.join(differing)} run other images than the snapshot's "
+                       f"(see {snap}/docker/images.json): a tag was moved since the capture")
+    site.echo(f"rolled back to {snapshot}: {record.documents} documents in {len(record.collections)} collections "
+              "equal the snapshot (counts and content hashes); .env and compose file restored byte for byte; "
+              "old images running; production healthy")
     return report

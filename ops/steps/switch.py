@@ -1,64 +1,71 @@
-"""switch: freeze the old production, apply the delta since T0, check it, open the new production.
+"""switch: production takes the new images and the migrated data; the delta since T0 carries every write.
 
-Downtime is measured as users see it: a probe writes to the production address every 0.1 s, and the
-downtime runs from its first write refused to its first write accepted. The new production is started
-privately first, health-polled and smoke-checked there, and only then opened on the public address,
-so a failure before the opening leaves no user write in the new database. Anything that fails after
-the freeze brings the old production back before the error is raised: production is never left down.
+The plan (the runbook's, made cheaper while production is frozen):
 
-Only work proportional to the delta happens while production is frozen: the delta itself, and a check
-that every source document is accounted for (collection counts). The full verification (every
-fingerprint) reads the whole database; it runs before the switch on staging and after it.
+1. prepare, production still serving: staging's writers are stopped and its migrated database is
+   copied (mongodump in staging's database container, mongorestore with a namespace mapping) into
+   production's database server as ``next_database``, beside the legacy database, which stays untouched;
+2. freeze: production's writers stop (the probe sees its first refused write: downtime starts);
+3. delta: every change to the legacy database since T0 is applied to ``next_database``;
+4. verify: every document of the legacy database is accounted for (collection counts only);
+5. start: the .env gets the new images and the URL of ``next_database`` (no other key changes) and
+   compose recreates the services whose configuration changed;
+6. health and smoke: essential services healthy, the public /health 200, the probe account writes
+   and reads back a message (the downtime ends at the probe's first accepted write).
+
+Work while frozen is the delta and the counts: proportional to the changes, not to the database.
+Anything failing after the freeze puts the old .env back byte for byte and restarts production on the
+old images and the legacy database, which no step of the switch wrote to.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+import time
 from datetime import UTC, datetime
 
+from ops import backup
+from ops.db import reach, with_database
 from ops.errors import OpsError
-from ops.stack import http_ok, wait_healthy
-from ops.steps.site import Site
-from ops.steps.writes import Probe, Writer, conversation_id, smoke
+from ops.site import Site, timestamp
+from ops.stack import http_ok, merge_env, wait_healthy
+from ops.steps.probe import Probe, Writer, smoke
 
-STAGES = ("freeze", "delta", "verify", "start", "health", "smoke", "open")
 DOWNTIME_LIMIT_S = 600
 FREEZE_DEADLINE_S = 30.0
+HEALTH_DEADLINE_S = 180.0
 
 
 def latest_snapshot(site: Site) -> str | None:
-    found = site.host.run(
-        "ls -1d %s/pre-switch-*/MANIFEST.md 2>/dev/null | sort | tail -1", site.snapshots, check=False
-    ).stdout.strip()
+    found = site.host.run("ls -1d %s/pre-switch-*/MANIFEST.md 2>/dev/null | sort | tail -1", site.snapshots,
+                          check=False).stdout.strip()
     return found.rsplit("/", 2)[-2] if found else None
 
 
 def preflight(site: Site) -> dict:
-    """The refusals: staging healthy, its suite passed on the current migration, a snapshot taken."""
-    endpoints = site.engine.endpoints(site.staging)
-    if endpoints is None or not http_ok(endpoints.gateway_url + "/health"):
+    """The refusals: staging healthy, its suite passed on the current migration, a snapshot taken after it."""
+    if not http_ok(site.gateway_urls["staging"] + "/health", site.tls):
         raise OpsError("refused: staging is not healthy (its gateway /health does not answer 200)")
-    migration = site.read_state(f"{site.staging.directory}/state/migration.json")
+    migration = site.read_state(f"{site.staging.state_dir}/migration.json")
     if not migration.get("verify_ok"):
         raise OpsError("refused: staging has no verified migration (run migrate-to-staging)")
-    validation = site.read_state(f"{site.staging.directory}/state/validation-staging.json")
+    validation = site.read_state(f"{site.staging.state_dir}/validation-staging.json")
     if not validation.get("passed") or validation.get("migration_id") != migration["migration_id"]:
-        raise OpsError(
-            "refused: the staging suite has not passed on the current migration "
-            f"({migration['migration_id']}); run `validate --env staging`"
-        )
+        raise OpsError("refused: the staging suite has not passed on the current migration "
+                       f"({migration['migration_id']}); run `validate --env staging`")
     snapshot = latest_snapshot(site)
-    if snapshot is None:
-        raise OpsError("refused: no pre-switch snapshot exists; run `capture` first")
+    if snapshot is None or snapshot < f"pre-switch-{migration['migration_id']}":
+        raise OpsError("refused: no pre-switch snapshot taken after the migration; run `capture` first")
+    if "DATABASE_URL" not in site.env_config(site.production):
+        raise OpsError(f"refused: {site.production.env_file} has no DATABASE_URL for the switch to point elsewhere")
+    if not site.engine.serving(site.production):
+        raise OpsError("refused: the production stack is not serving")
     return {"migration": migration, "snapshot": snapshot}
 
 
 def accounted_for(source_url: str, target_url: str) -> tuple[list[str], dict]:
     """Per collection the target keeps: source count = target count + quarantined rejects. Reads
-    collection statistics only, so its cost does not grow with the database. Also returns the counts
-    as a report in the migration report's form: what production's data checks expect after the switch."""
-    from ops.migration.connect import collection_count, open_database
+    collection statistics only, so its cost does not grow with the database."""
+    from ops.migration.connect import collection_count, open_database  # the migration package, on demand
     from ops.migration.plan import DROP, META_COLLECTION, MIGRATE, REJECTS_COLLECTION
 
     source, target = open_database(source_url, "source"), open_database(target_url, "target")
@@ -82,107 +89,129 @@ def accounted_for(source_url: str, target_url: str) -> tuple[list[str], dict]:
     return problems, report
 
 
-def switch(site: Site, on_stage: Callable[[str], None] = lambda stage: None,
-           health_deadline_s: float = 60.0) -> dict:
-    """Returns the switch report (downtime, delta, snapshot, the probe's accepted writes).
-    ``on_stage`` is called as each stage begins: tests inject failures through it."""
+def switch(site: Site) -> dict:
+    """Returns the switch report (downtime, delta, images before and after, the probe's accepted writes)."""
     checks = preflight(site)
     t0 = datetime.fromisoformat(checks["migration"]["t0"])
-    if site.would(
-        f"freeze production, apply the delta since T0 {t0.isoformat()}, check every document is "
-        f"accounted for, stop staging, start the new production privately on staging's migrated data, "
-        f"poll health, smoke-check, open it (snapshot {checks['snapshot']})"
-    ):
+    prod = site.production
+    if site.would(f"stop staging's writers, copy staging's {site.staging_database} into production's database "
+                  f"server as {site.next_database}, freeze production, apply the delta since T0 {t0.isoformat()}, "
+                  f"count, set {', '.join(site.new_images)} and DATABASE_URL in {prod.env_file}, recreate, poll "
+                  f"health, smoke-check (snapshot {checks['snapshot']})"):
         return {}
     site.confirm("This switches PRODUCTION. Are you ABSOLUTELY sure?", "oui")
     site.confirm("Last confirmation.", "SWITCH-PRODUCTION")
-    from ops.migration.delta import apply_delta
-
-    prod = site.production
+    site.mask_env_secrets(prod)
+    report: dict = {"snapshot": checks["snapshot"], "t0": t0.isoformat(), "seconds": {},
+                    "images_before": site.engine.images(prod), "tls": site.tls_note()}
+    _prepare(site, report)
     old_env = site.host.read_text(prod.env_file)
-    public = site.engine.endpoints(prod)
-    if public is None:
-        raise OpsError("refused: the production stack is not running")
-    conversation = conversation_id(site.production_db_url)
-    probe = Probe(Writer(public.gateway_url, site.probe_username, site.probe_password), conversation).start()
-    report: dict = {"snapshot": checks["snapshot"], "t0": t0.isoformat(), "stages": {}}
-    stage, staging_stopped = "freeze", False
+    public = site.gateway_urls["production"]
+    probe = Probe(Writer(public, site.probe_username, site.probe_password, site.api_prefixes["old"],
+                         verify=site.tls), site.probe_conversation,
+                  (site.api_prefixes["old"], site.api_prefixes["new"])).start()
+    stage = "freeze"
     try:
         try:
-            on_stage(stage)
-            site.engine.stop_writers(prod)
-            probe.wait(lambda: probe.first_refused() is not None, FREEZE_DEADLINE_S, "write refused")
-            site.echo("production frozen: writes are refused from now on")
-            stage = "delta"
-            on_stage(stage)
-            delta = apply_delta(site.production_db_url, site.staging_db_url, since=t0)
-            report["delta"] = {k: delta[k] for k in ("totals", "collections", "seconds", "examined_collections")}
-            stage = "verify"
-            on_stage(stage)
-            problems, counts = accounted_for(site.production_db_url, site.staging_db_url)
-            report["counts_report"] = f"{prod.directory}/state/switch-counts.json"
-            site.host.write_text(report["counts_report"], json.dumps(counts, indent=2))
-            if problems:
-                raise OpsError("documents not accounted for after the delta: " + "; ".join(problems))
-            stage = "start"
-            on_stage(stage)
-            site.engine.down(site.staging)
-            staging_stopped = True
-            site.host.write_text(prod.env_file, site.render_env(prod, site.staging_db_url, "prisma"), mode="600")
-            private = site.engine.up(prod, private=True)
-            stage = "health"
-            on_stage(stage)
-            wait_healthy(private.gateway_url + "/health", health_deadline_s, "the new production gateway")
-            stage = "smoke"
-            on_stage(stage)
-            smoke(private.gateway_url, site.probe_username, site.probe_password, conversation)
-            stage = "open"
-            on_stage(stage)
-            site.engine.down(prod)
-            opened = site.engine.up(prod)
-            wait_healthy(opened.gateway_url + "/health", health_deadline_s, "the opened new production")
-        except BaseException as exc:
-            _restore_old_production(site, old_env, staging_stopped, health_deadline_s)
-            try:
-                probe.wait(lambda: probe.downtime() is not None, health_deadline_s, "write accepted")
-                served = f"serving (downtime {probe.downtime():.1f}s)"
-            except TimeoutError:
-                served = "healthy, but the probe's writes are still refused"
-            report.update({"failed_stage": stage, "error": site.host.mask(str(exc)), "probe_writes": probe.accepted,
-                           "downtime_s": probe.downtime()})
-            site.write_state(f"{prod.directory}/state/switch.json", report)
-            raise OpsError(
-                f"switch failed at stage '{stage}' ({type(exc).__name__}: {site.host.mask(str(exc))}); "
-                f"the OLD production was brought back and is {served}"
-            ) from exc
-        probe.wait(lambda: probe.downtime() is not None, health_deadline_s, "write accepted")
+            stage = _timed(report, "freeze", lambda: _freeze(site, probe))
+            stage = _timed(report, "delta", lambda: _delta(site, t0, report))
+            stage = _timed(report, "start", lambda: _start(site, old_env))
+            stage = _timed(report, "health", lambda: wait_healthy(public + "/health", HEALTH_DEADLINE_S,
+                                                                  "the new production gateway", site.tls))
+            writer = Writer(public, site.probe_username, site.probe_password, site.api_prefixes["new"],
+                            verify=site.tls)
+            stage = _timed(report, "smoke", lambda: smoke(writer, site.probe_conversation))
+        except BaseException as exc:  # Ctrl-C included: production must come back either way
+            _restore_old_production(site, old_env, probe, report, stage, exc)
+            raise OpsError(f"switch failed at stage '{stage}' ({type(exc).__name__}: {site.host.mask(str(exc))}); "
+                           f"{report['restore']}") from None
+        probe.wait(lambda: probe.downtime() is not None, HEALTH_DEADLINE_S, "write accepted")
     finally:
         probe.stop()
     downtime = probe.downtime() or 0.0
-    report.update({"downtime_s": round(downtime, 2), "gateway_url": opened.gateway_url,
-                   "probe_writes": probe.accepted})
-    site.write_state(f"{prod.directory}/state/switch.json", report)
+    report.update({"downtime_s": round(downtime, 2), "gateway_url": public, "probe_writes": probe.accepted,
+                   "images_after": site.engine.images(prod), "staging": "writers stopped; database kept"})
+    site.write_state(f"{prod.state_dir}/switch.json", report)
     verdict = "within" if downtime <= DOWNTIME_LIMIT_S else "ABOVE"
-    site.echo(
-        f"switch done: downtime {downtime:.2f}s (first write refused → first write accepted), "
-        f"{verdict} the {DOWNTIME_LIMIT_S}s limit; delta {report['delta']['totals']}"
-    )
+    site.echo(f"switch done: downtime {downtime:.2f}s (first write refused → first write accepted), {verdict} the "
+              f"{DOWNTIME_LIMIT_S}s limit; delta {report['delta']['totals']}; images "
+              + ", ".join(f"{s}: {report['images_before'].get(s, {}).get('ref')} → {i['ref']}"
+                          for s, i in report["images_after"].items() if s in site.engine.writers(prod)))
     return report
 
 
-def _restore_old_production(site: Site, old_env: str, restart_staging: bool, health_deadline_s: float) -> None:
+def _timed(report: dict, stage: str, action) -> str:
+    started = time.monotonic()
+    action()
+    report["seconds"][stage] = round(time.monotonic() - started, 2)
+    return stage
+
+
+def _prepare(site: Site, report: dict) -> None:
+    """Production still serving: staging's migrated database copied beside production's legacy one."""
+    staging, prod = site.staging, site.production
+    started = time.monotonic()
+    site.engine.stop(staging, site.engine.writers(staging))
+    archive = f"{site.backups}/switch-{timestamp()}/{site.staging_database}.archive.gz"
+    record = backup.dump(site.host, site.database_container(staging), site.staging_database, archive)
+    backup.restore(site.host, site.database_container(prod), archive, site.staging_database, site.next_database)
+    report["prepare"] = {"archive": archive, "sha256": record.sha256, "seconds": round(time.monotonic() - started, 1),
+                         "database": site.next_database}
+    site.echo(f"staging's migrated data copied into production's database server as {site.next_database}")
+
+
+def _freeze(site: Site, probe: Probe) -> None:
+    site.engine.stop(site.production, site.engine.writers(site.production))
+    if not probe.wait(lambda: probe.first_refused() is not None, FREEZE_DEADLINE_S, "write refused"):
+        raise OpsError(f"production still accepts writes {FREEZE_DEADLINE_S:.0f}s after its writers stopped")
+    site.echo("production frozen: writes are refused from now on")
+
+
+def _delta(site: Site, t0: datetime, report: dict) -> None:
+    from ops.migration.delta import apply_delta  # the migration package, on demand
+
     prod = site.production
-    site.echo("switch failed after the freeze: bringing the old production back")
+    with reach(site.host, site.database_address(prod), site.database) as source:
+        target = with_database(source, site.next_database)
+        delta = apply_delta(source, target, since=t0)
+        report["delta"] = {k: delta[k] for k in ("totals", "collections", "seconds", "examined_collections")}
+        problems, counts = accounted_for(source, target)
+    report["counts_report"] = f"{prod.state_dir}/switch-counts.json"
+    site.write_state(report["counts_report"], counts)
+    if problems:
+        raise OpsError("documents not accounted for after the delta: " + "; ".join(problems))
+
+
+def _start(site: Site, old_env: str) -> None:
+    prod = site.production
+    url = site.env_config(prod)["DATABASE_URL"]
+    new_env = merge_env(old_env, {"DATABASE_URL": with_database(url, site.next_database), **site.new_images})
+    site.host.write_text(prod.env_file, new_env, mode="600")
+    site.engine.up(prod, HEALTH_DEADLINE_S)
+
+
+def _restore_old_production(site: Site, old_env: str, probe: Probe, report: dict, stage: str,
+                            exc: BaseException) -> None:
+    """The old .env byte for byte, the old images, the legacy database: production serving again."""
+    prod = site.production
+    site.echo(f"switch failed at stage '{stage}': bringing the old production back")
     try:
-        site.engine.down(prod)
-    except Exception as exc:  # noqa: BLE001 - best effort: the old stack is restarted next either way
-        site.echo(f"(stopping the half-started production failed: {exc})")
-    site.host.write_text(prod.env_file, old_env, mode="600")
-    endpoints = site.engine.up(prod)
-    wait_healthy(endpoints.gateway_url + "/health", health_deadline_s, "the restored old production")
-    site.echo(f"the old production is back and healthy at {endpoints.gateway_url}")
-    if restart_staging:
-        try:
-            site.engine.up(site.staging)
-        except Exception as exc:  # noqa: BLE001 - production is back; staging is for a later attempt
-            site.echo(f"(staging could not be restarted: {exc}; run deploy-staging)")
+        site.host.write_text(prod.env_file, old_env, mode="600")
+        site.engine.up(prod, HEALTH_DEADLINE_S)
+        wait_healthy(site.gateway_urls["production"] + "/health", HEALTH_DEADLINE_S, "the old production", site.tls)
+        back = probe.wait(lambda: probe.downtime() is not None, HEALTH_DEADLINE_S, "write accepted")
+        served = f" (downtime {probe.downtime():.1f}s)" if back else ", but the probe's writes are still refused"
+        restored = "the OLD production was brought back and is serving" + served
+    except BaseException as again:  # noqa: BLE001 - say exactly what is left rather than a traceback
+        why = site.host.mask(f"{type(again).__name__}: {again}")
+        restored = (f"bringing the old production back FAILED ({why}); "
+                    f"the old .env is at {prod.env_file}; run `meeshy-ops rollback` or "
+                    f"`cd {prod.directory} && docker compose -p {prod.project} up -d`")
+    try:
+        site.engine.up(site.staging, HEALTH_DEADLINE_S)
+    except Exception as staging_exc:  # noqa: BLE001 - production first; staging is for a later attempt
+        restored += f"; staging could not be restarted ({staging_exc}); run deploy-staging"
+    report.update({"failed_stage": stage, "error": site.host.mask(f"{type(exc).__name__}: {exc}"),
+                   "restore": restored, "probe_writes": probe.accepted, "downtime_s": probe.downtime()})
+    site.write_state(f"{prod.state_dir}/switch.json", report)
+    site.echo(restored)

@@ -1,33 +1,50 @@
-"""teardown-staging: remove the staging stack, its databases and directory; nothing else."""
+"""teardown-staging: staging's containers, volumes, network and directory; never anything of production.
+
+What is removed is read from the running system (staging's compose config, its containers' mounts and
+networks), listed in the confirmation, and refused when production uses any of it.
+"""
 
 from __future__ import annotations
 
-import pymongo
+import json
 
-from ops.backup import db_name_of
-from ops.steps.site import Site
+from ops.errors import OpsError
+from ops.site import Site
+
+
+def _used_by(site: Site, env) -> set[str]:
+    """Volumes and networks the environment's containers use (by name)."""
+    used: set[str] = set()
+    for container in site.engine.services(env).values():
+        out = site.host.run("docker inspect -f '{{json .Mounts}}|{{json .NetworkSettings.Networks}}' %s",
+                            container, check=False, timeout=30)
+        if out.ok:
+            mounts, networks = out.stdout.strip().split("|", 1)
+            used |= {m["Name"] for m in json.loads(mounts) if m.get("Type") == "volume"}
+            used |= set(json.loads(networks) or {})
+    return used
 
 
 def teardown_staging(site: Site) -> list[str]:
-    """Returns what was removed. A database production now serves is kept, whatever its name."""
-    serving = site.env_config(site.production).get("DATABASE_URL")
-    databases = [u for u in (site.staging_legacy_url, site.staging_db_url) if u != serving]
-    kept = [u for u in (site.staging_legacy_url, site.staging_db_url) if u == serving]
-    plan = [
-        "stop the staging stack",
-        f"drop databases {', '.join(db_name_of(u) for u in databases) or '(none)'}",
-        f"remove {site.staging.directory}",
-    ]
-    if kept:
-        plan.append(f"KEEP {db_name_of(kept[0])}: production serves it since the switch")
-    if site.would("; ".join(plan)):
+    """Returns what was removed."""
+    staging, prod = site.staging, site.production
+    if not site.host.exists(staging.compose_file):
+        raise OpsError(f"no staging at {staging.directory}: nothing to remove")
+    volumes = sorted(site.engine.volumes(staging).values())
+    networks = sorted(site.engine.networks(staging))
+    containers = sorted(site.engine.services(staging).values())
+    shared = sorted((set(volumes) | set(networks)) & (_used_by(site, prod) | set(site.engine.volumes(prod).values())))
+    if shared:
+        raise OpsError(f"refused: production uses {', '.join(shared)}; nothing was removed")
+    plan = [f"containers {', '.join(containers)}", f"volumes {', '.join(volumes) or '(none)'}",
+            f"networks {', '.join(networks) or '(none)'}", f"directory {staging.directory}"]
+    if site.would("remove " + "; ".join(plan)):
         return plan
-    site.confirm("This deletes staging (stack, databases, directory).", "oui")
+    site.confirm("This deletes staging:\n  " + "\n  ".join(plan) + "\n", "oui")
     site.confirm("Last confirmation.", "DELETE-STAGING")
-    site.engine.down(site.staging)
-    for url in databases:
-        with pymongo.MongoClient(url, serverSelectionTimeoutMS=10_000) as client:
-            client.drop_database(db_name_of(url))
-    site.host.run("rm -rf -- %s", site.staging.directory)
+    site.engine.down(staging, volumes=True)
+    for volume in volumes:  # volumes created outside compose (docker volume create) are not removed by down -v
+        site.host.run("docker volume rm %s", volume, check=False)
+    site.host.run("rm -rf -- %s", staging.directory)
     site.echo("staging removed: " + "; ".join(plan))
     return plan

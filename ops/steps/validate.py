@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ops.errors import OpsError
 from ops.paths import ROOT
-from ops.steps.site import Site, timestamp
+from ops.site import Site, timestamp
 
 SUITE_TIMEOUT_S = 1200
 
@@ -20,15 +20,13 @@ def validate(site: Site, env_name: str, report_dir: Path, target_env: Path | Non
     """Run ``pytest -m <env_name>`` (on ``target_env``, a CHECK_* file, when given; the stack's
     endpoints otherwise); record pass/fail with the migration it ran on. Raises when it failed."""
     env = site.staging if env_name == "staging" else site.production
-    endpoints = site.engine.endpoints(env)
     if site.would(
         f"run `pytest -m {env_name}` against the {env_name} stack; keep the report in {report_dir}"
     ):
         return {}
-    if endpoints is None:
-        raise OpsError(f"the {env_name} stack is not running; nothing to validate")
-    config = site.env_config(env)
-    migration = site.read_state(f"{site.staging.directory}/state/migration.json")
+    if not site.engine.serving(env):
+        raise OpsError(f"the {env_name} stack is not serving; nothing to validate")
+    migration = site.read_state(f"{site.staging.state_dir}/migration.json")
     results = Path(report_dir).resolve() / f"allure-results-{env_name}"
     junit = Path(report_dir).resolve() / f"junit-{env_name}-{timestamp()}.xml"
     # The environment wins over a target file: without one, the stack and the migration state say
@@ -37,10 +35,10 @@ def validate(site: Site, env_name: str, report_dir: Path, target_env: Path | Non
     if target_env is None:
         environ.update({
             "CHECK_TARGET": env_name,
-            "CHECK_GATEWAY_URL": endpoints.gateway_url,
-            "CHECK_TRANSLATOR_URL": endpoints.translator_url,
-            "CHECK_FRONTEND_URL": endpoints.web_url,
-            "CHECK_MONGODB_URL": config.get("DATABASE_URL", ""),
+            "CHECK_GATEWAY_URL": site.gateway_urls[env_name],
+            "CHECK_MONGODB_TUNNEL": f"{site.database_address(env)}:27017",
+            "CHECK_MONGODB_DATABASE": site.staging_database if env_name == "staging" else site.next_database,
+            "CHECK_VERIFY_TLS": "false" if site.tls is False else "true",
         })
         for key in ("migration_report", "verify_report"):
             local = Path(report_dir).resolve() / f"{env_name}-{key}.json"

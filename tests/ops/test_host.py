@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from ops.host import CommandFailed, CommandTimedOut, HostUnreachable, SshHost
@@ -57,3 +59,23 @@ def test_an_unknown_host_key_is_refused(sshd, tmp_path):
                        known_hosts=tmp_path / "known_hosts", connect_timeout=2)
     with pytest.raises(HostUnreachable):
         stranger.run("true")
+
+
+def test_forward_reaches_an_address_as_the_host_sees_it(host):
+    """A TCP server on the host's loopback, reached through the host's tunnel (SSH) or directly (local)."""
+    import socketserver
+    import threading
+
+    class Echo(socketserver.BaseRequestHandler):
+        def handle(self):
+            self.request.sendall(b"pong:" + self.request.recv(16))
+
+    with socketserver.TCPServer(("127.0.0.1", 0), Echo) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            with host.forward("127.0.0.1", server.server_address[1]) as (address, port), \
+                    socket.create_connection((address, port), timeout=5) as conn:
+                conn.sendall(b"ping")
+                assert conn.recv(16) == b"pong:ping"
+        finally:
+            server.shutdown()
