@@ -41,3 +41,10 @@ bench: setup
 
 clean:
 	rm -rf var reports/*
+
+# The replica's engine and tools: Docker engine + debootstrap (apt), Compose v2 and FerretDB (Go builds).
+.PHONY: replica-tools
+replica-tools:
+	tools/docker/install.sh
+	tools/compose/build.sh
+	tools/ferretdb/build.sh

@@ -1,0 +1,1 @@
+"""The replica of the production server: container engine, images, compose files, SSH host."""
