@@ -139,6 +139,7 @@ def rootfs_tarball(echo: Callable[[str], None] = print) -> Path:
         _run_to(["tar", "-C", str(work), "--numeric-owner", "-c", "."], out, "tar of the rootfs")
     partial.replace(tarball)
     shutil.rmtree(work, ignore_errors=True)
+    _prune(f"rootfs-{SUITE}-*.tar", tarball)
     echo(f"rootfs {tarball.name}: {tarball.stat().st_size / 1e6:.0f} MB in {time.monotonic() - started:.0f}s")
     return tarball
 
@@ -177,7 +178,17 @@ def wheels_dir(echo: Callable[[str], None] = print) -> Path:
           *args, *reqs], "pip install of the image's wheels", timeout=1200)
     shutil.rmtree(partial / "bin", ignore_errors=True)  # console scripts with the host's interpreter path
     partial.replace(target)
+    _prune("pydeps-*", target)
     return target
+
+
+def _prune(pattern: str, keep: Path) -> None:
+    """Superseded cache entries (another package or requirement list) go."""
+    for path in CACHE.glob(pattern):
+        if path != keep and path.is_dir():
+            shutil.rmtree(path)
+        elif path != keep:
+            path.unlink()
 
 
 # -- staging build contexts --------------------------------------------------------------------------
