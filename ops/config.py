@@ -67,6 +67,14 @@ class KeySpec:
 # Every key a target can carry. `.env.template` documents the same keys (a test keeps them in step).
 KEYS: dict[str, KeySpec] = {
     "CHECK_TARGET": KeySpec("name of the target shown in reports: staging or production", default="staging"),
+    "CHECK_APP_VERSION": KeySpec(
+        "commit of the app version under test; the known defects listed for it are reported apart",
+        default="d5983046578646a36062054e7226e70dec9161ab",
+    ),
+    "CHECK_PREVIOUS_APP_VERSION": KeySpec(
+        "commit of the version it replaces (the old production), named in the report",
+        default="06c4a4ab5",
+    ),
     "CHECK_FRONTEND_URL": KeySpec("web frontend base URL, e.g. https://staging.meeshy.me"),
     "CHECK_GATEWAY_URL": KeySpec(
         "gateway base URL (REST and Socket.IO), e.g. https://gate.staging.meeshy.me"
@@ -243,7 +251,7 @@ class Target:
             if (
                 value
                 and not spec.secret
-                and key.endswith(("_URL", "TARGET", "PROJECT", "CONVERSATION", "COMMUNITY", "SSH_HOST"))
+                and key.endswith(("_URL", "TARGET", "PROJECT", "CONVERSATION", "COMMUNITY", "SSH_HOST", "VERSION"))
             ):
                 shown[key] = self.scrub(value)
         return shown

@@ -30,6 +30,8 @@ from ops.db import redact_url
 from ops.errors import OpsError
 from ops.host.ports import free_port
 from sandbox import db_faults
+from sandbox.defects import ENV_VAR as DEFECTS_ENV_VAR
+from sandbox.defects import Defects
 from sandbox.faults import ENV_VAR as FAULTS_ENV_VAR
 from sandbox.faults import Faults
 
@@ -58,6 +60,7 @@ class StackInfo:
     startup_s: float = 0.0
     db_fault_record: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    defects: list[str] = field(default_factory=list)  # the real version's defects left on
     # Filled by status(): per service {"pid", "url", "running", "health" (HTTP status or None)}.
     services: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -166,6 +169,14 @@ def probe(url: str, timeout: float = 1.0) -> int | None:
         return None
 
 
+def _models_loaded(url: str) -> bool:
+    try:
+        response = requests.get(url, timeout=2.0)
+        return response.status_code == 200 and response.json().get("models_loading") is False
+    except (requests.RequestException, ValueError, AttributeError):
+        return False
+
+
 def _expected_gateway_status(faults: Faults) -> int:
     return 503 if faults.db_unreachable and "health_lies" not in faults else 200
 
@@ -178,6 +189,8 @@ def up(
     state_dir: Path = DEFAULT_STATE_DIR,
     ports: dict[str, int] | None = None,
     login_rate: str | None = None,
+    global_rate: str | None = None,
+    defects_off: Iterable[str] = (),
     translator_delay_ms: int = 20,
     translator_load_ms: int = 300,
     translate_deadline_s: float = 5.0,
@@ -188,12 +201,16 @@ def up(
 
     ``faults`` are fault names (``"db_down"``, ``"collection_missing:Mention"``); the environment
     variable MEESHY_SANDBOX_FAULTS adds to them. ``login_rate`` ("LIMIT/WINDOW_S") loosens or
-    tightens the real gateway's login limit of 5 per 900 s for tests.
+    tightens the real gateway's login limit of 5 per 900 s for tests, ``global_rate`` its global limit
+    of 300 per 60 s per client address ("off" removes it). The defects of the version stood for are
+    on; ``defects_off`` names those to turn off ("all" for every one; sandbox/defects.py), and the
+    variable MEESHY_SANDBOX_DEFECTS_OFF adds to them.
     """
     if data not in ("prisma", "legacy"):
         raise OpsError(f"--data must be prisma or legacy, not {data!r}")
     try:
         parsed = Faults([*faults, *os.environ.get(FAULTS_ENV_VAR, "").split(",")])
+        defects = Defects(data, [*defects_off, *os.environ.get(DEFECTS_ENV_VAR, "").split(",")])
     except ValueError as exc:
         raise OpsError(str(exc)) from None
     stack_dir = _stack_dir(state_dir, name)
@@ -213,9 +230,10 @@ def up(
         ports.setdefault(service, free_port())
     urls = {s: f"http://127.0.0.1:{ports[s]}" for s in SERVICES}
     logs = {s: str(stack_dir / f"{s}.log") for s in SERVICES}
-    env = {k: v for k, v in os.environ.items() if k not in (FAULTS_ENV_VAR, "JWT_SECRET")}
+    env = {k: v for k, v in os.environ.items() if k not in (FAULTS_ENV_VAR, DEFECTS_ENV_VAR, "JWT_SECRET")}
     env[JWT_ENV_VAR] = _jwt_secret(stack_dir)
     fault_text = parsed.to_text()
+    defects_text = ",".join(defects.off)
     notes: list[str] = []
 
     started = time.monotonic()
@@ -234,6 +252,10 @@ def up(
             str(translator_load_ms),
             "--faults",
             fault_text,
+            "--data",
+            data,
+            "--defects-off",
+            defects_text,
         ]
     gateway_args = [
         "--port",
@@ -252,9 +274,13 @@ def up(
         JWT_ENV_VAR,
         "--translate-deadline",
         str(translate_deadline_s),
+        "--defects-off",
+        defects_text,
     ]
     if login_rate:
         gateway_args += ["--login-rate", login_rate]
+    if global_rate:
+        gateway_args += ["--global-rate", global_rate]
     plan["gateway"] = gateway_args
     if with_web and web_available():
         plan["web"] = [
@@ -264,8 +290,12 @@ def up(
             urls["gateway"],
             "--state-dir",
             str(stack_dir),
+            "--data",
+            data,
             "--faults",
             fault_text,
+            "--defects-off",
+            defects_text,
         ]
     else:
         notes.append(
@@ -285,6 +315,7 @@ def up(
         ports=ports,
         logs=logs,
         faults=parsed.names(),
+        defects=defects.names(),
         mongodb_url=redact_url(mongodb_url),
         uploads_dir=str(uploads),
         stack_dir=str(stack_dir),
@@ -293,8 +324,9 @@ def up(
     )
     _write_state(stack_dir, info)
     expected = {"translator": 200, "gateway": _expected_gateway_status(parsed), "web": 200}
-    # The translator counts once its models are loaded (/ready), unless the fault forbids it.
-    ready_paths = {**HEALTH_PATHS, "translator": "/health" if "models_not_loaded" in parsed else "/ready"}
+    # The translator counts once its models are loaded (/health's models_loading; its /ready never
+    # looks at the models), unless the fault forbids it.
+    wait_models = "models_not_loaded" not in parsed
     pending = set(processes)
     end = started + deadline_s
     while pending:
@@ -305,7 +337,11 @@ def up(
                     f"sandbox {service} of stack {name!r} exited with code "
                     f"{processes[service].returncode}; last log lines:\n{_tail(Path(logs[service]))}"
                 )
-            if probe(urls[service] + ready_paths[service], 2.0) == expected[service]:
+            if service == "translator" and wait_models:
+                ok = _models_loaded(urls[service] + HEALTH_PATHS[service])
+            else:
+                ok = probe(urls[service] + HEALTH_PATHS[service], 2.0) == expected[service]
+            if ok:
                 pending.discard(service)
         if pending and time.monotonic() > end:
             down(name, state_dir)
@@ -314,7 +350,8 @@ def up(
                 f"{deadline_s:.0f}s; see {stack_dir}"
             )
         if pending:
-            time.sleep(0.05)  # poll interval
+            # Poll interval; each gateway /health counts in its global limiter, as on the real one.
+            time.sleep(0.1)
     info.startup_s = round(time.monotonic() - started, 3)
     _write_state(stack_dir, info)
     return info

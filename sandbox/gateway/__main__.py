@@ -1,5 +1,6 @@
 """python -m sandbox.gateway --port P --mongodb-url URL --data prisma|legacy --translator-url URL
---uploads-dir DIR [--faults LIST] [--jwt-secret-env VAR] [--login-rate 5/900]"""
+--uploads-dir DIR [--faults LIST] [--defects-off LIST] [--jwt-secret-env VAR] [--login-rate 5/900]
+[--global-rate 300/60|off]"""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from pathlib import Path
 from aiohttp import web
 
 from ops.host.ports import free_port
+from sandbox.defects import Defects
 from sandbox.faults import Faults
 from sandbox.gateway.app import build_app
 from sandbox.gateway.config import GatewayConfig, parse_rate
+from sandbox.gateway.limits import parse_rate as parse_global_rate
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,6 +29,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--translator-url", required=True)
     p.add_argument("--uploads-dir", type=Path, required=True)
     p.add_argument("--faults", default="")
+    p.add_argument("--defects-off", default="", help="defects of the real version to turn off (or 'all')")
+    p.add_argument(
+        "--global-rate",
+        default=os.environ.get("MEESHY_SANDBOX_GLOBAL_RATE", "300/60"),
+        help="global limit per client address, LIMIT/WINDOW_SECONDS or off (real gateway: 300/60)",
+    )
     p.add_argument(
         "--jwt-secret-env", default="JWT_SECRET", help="name of the variable holding the JWT secret"
     )
@@ -46,6 +55,10 @@ def main(argv: list[str] | None = None) -> None:
     if not secret:
         sys.exit(f"the JWT secret variable {args.jwt_secret_env} is not set")
     faults = Faults.from_cli_and_env(args.faults)
+    try:
+        defects = Defects.from_cli_and_env(args.data, args.defects_off)
+    except ValueError as exc:
+        p.error(str(exc))
     url = args.mongodb_url
     if faults.db_unreachable:
         # A port nothing listens on, same database name: the gateway cannot reach its database.
@@ -58,6 +71,8 @@ def main(argv: list[str] | None = None) -> None:
         uploads_dir=args.uploads_dir.resolve(),
         data=args.data,
         faults=faults,
+        defects=defects,
+        global_rate=parse_global_rate(args.global_rate),
         login_limit=limit,
         login_window_s=window,
         translate_deadline_s=args.translate_deadline,
@@ -65,7 +80,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     config.uploads_dir.mkdir(parents=True, exist_ok=True)
     logging.getLogger("gateway").info(
-        "gateway (%s data) on %s:%s, faults: %s", args.data, args.host, args.port, faults.to_text() or "none"
+        "gateway (%s data) on %s:%s, faults: %s, defects: %s",
+        args.data,
+        args.host,
+        args.port,
+        faults.to_text() or "none",
+        ",".join(defects.names()) or "none",
     )
     web.run_app(
         build_app(config), host=args.host, port=args.port, print=None, access_log=None, shutdown_timeout=0.25

@@ -10,9 +10,10 @@ from aiohttp import web
 from pymongo.errors import PyMongoError
 
 from sandbox.gateway import auth, communities, messages, realtime, uploads
-from sandbox.gateway.config import GatewayConfig
+from sandbox.gateway.config import GatewayConfig, api_prefix
 from sandbox.gateway.core import Gateway
-from sandbox.gateway.errors import ApiError
+from sandbox.gateway.errors import ApiError, handler_error_body
+from sandbox.gateway.limits import LIMITER_KEY, FixedWindow, global_limit_middleware
 from sandbox.gateway.serialize import iso
 from sandbox.shapes import now
 
@@ -50,15 +51,7 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
         return web.json_response(exc.body, status=exc.status)
     except PyMongoError as exc:
         log.error("database error on %s %s: %s", request.method, request.path, type(exc).__name__)
-        return web.json_response(
-            {
-                "error": "Internal Server Error",
-                "message": "database unavailable",
-                "statusCode": 500,
-                "timestamp": iso(now()),
-            },
-            status=500,
-        )
+        return web.json_response(handler_error_body(500, "database unavailable"), status=500)
 
 
 async def health(request: web.Request) -> web.Response:
@@ -92,7 +85,7 @@ async def health(request: web.Request) -> web.Response:
                 "translation": {"status": "up" if translation is True else "down"},
                 "websocket": {"status": "up"},
             },
-            "sandbox": {"data": gw.shape.name, "faults": gw.faults.names()},
+            "sandbox": {"data": gw.shape.name, "faults": gw.faults.names(), "defects": gw.defects.names()},
         }
     )
 
@@ -108,19 +101,24 @@ async def info(request: web.Request) -> web.Response:
 
 
 def build_app(config: GatewayConfig) -> web.Application:
-    app = web.Application(middlewares=[cors, errors], client_max_size=50 * 1024**2)
-    sio = realtime.new_server()
-    sio.attach(app, socketio_path="socket.io")
-    gw = Gateway(config, sio)
+    gw = Gateway(config, realtime.new_server())
+    limit = global_limit_middleware("health_rate_limited" in gw.defects)
+    app = web.Application(middlewares=[cors, limit, errors], client_max_size=50 * 1024**2)
+    gw.sio.attach(app, socketio_path="socket.io")
     app["gw"] = gw
+    if config.global_rate is not None:
+        app[LIMITER_KEY] = FixedWindow(*config.global_rate)
     app["started"] = time.monotonic()
     realtime.register(gw)
     app.router.add_get("/health", health)
     app.router.add_get("/info", info)
-    auth.setup(app, auth.RateLimiter(config.login_limit, config.login_window_s))
-    messages.setup(app)
+    prefix = api_prefix(config.data)
+    # The old production had no login limiter (routes/auth.ts at 06c4a4ab5).
+    login_limiter = FixedWindow(config.login_limit, config.login_window_s) if config.data == "prisma" else None
+    auth.setup(app, login_limiter, prefix)
+    messages.setup(app, prefix)
     uploads.setup(app)
-    communities.setup(app)
+    communities.setup(app, prefix)
 
     async def on_startup(_app: web.Application) -> None:
         await gw.start()

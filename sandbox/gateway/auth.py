@@ -6,8 +6,6 @@ import asyncio
 import logging
 import re
 import secrets
-import time
-from collections import defaultdict, deque
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,32 +18,14 @@ from pymongo.errors import PyMongoError
 from sandbox.gateway import serialize
 from sandbox.gateway.core import Gateway
 from sandbox.gateway.errors import ApiError
+from sandbox.gateway.limits import FixedWindow
 from sandbox.gateway.store import oid
 from sandbox.shapes import now
 
 Doc = dict[str, Any]
 log = logging.getLogger("gateway.auth")
 TOKEN_TTL = timedelta(hours=24)
-
-
-class RateLimiter:
-    """Counts every request, successful or not, per key over a sliding window (utils/rate-limiter.ts)."""
-
-    def __init__(self, limit: int, window_s: float) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self._hits: dict[str, deque[float]] = defaultdict(deque)
-
-    def hit(self, key: str) -> float | None:
-        """Record a request; None when allowed, else the seconds to wait."""
-        t = time.monotonic()
-        hits = self._hits[key]
-        while hits and hits[0] <= t - self.window_s:
-            hits.popleft()
-        if len(hits) >= self.limit:
-            return hits[0] + self.window_s - t
-        hits.append(t)
-        return None
+LOGIN_LIMITER = web.AppKey("login_limiter", FixedWindow)
 
 
 def make_token(secret: str, user: Doc, role: str) -> str:
@@ -111,20 +91,22 @@ async def login(request: web.Request) -> web.Response:
         or not password
     ):
         raise ApiError(400, "body/username and body/password are required")
-    retry = request.app["login_limiter"].hit(f"{request.remote}:{username.strip().lower()[:3]}")
-    if retry is not None:
-        raise web.HTTPTooManyRequests(
-            text=web.json_response(
+    limiter: FixedWindow | None = request.app[LOGIN_LIMITER]
+    if limiter is not None:
+        # Keyed on the address and the username's first 3 characters as typed (utils/rate-limiter.ts:348-364).
+        hit = limiter.hit(f"ip:{request.remote}:{username[:3]}")
+        if hit.refused:
+            return web.json_response(
                 {
                     "success": False,
-                    "message": "Too many login attempts",
+                    "message": "Trop de tentatives de connexion. Veuillez réessayer dans 15 minutes.",
                     "error": "RATE_LIMIT_EXCEEDED",
-                    "retryAfter": int(retry) + 1,
-                }
-            ).text,
-            content_type="application/json",
-            headers={"Retry-After": str(int(retry) + 1)},
-        )
+                    "retryAfter": hit.retry_after,
+                    "limit": hit.limit,
+                },
+                status=429,
+                headers=hit.headers(),
+            )
     try:
         user = await gw.store.find_login(username)
     except PyMongoError:
@@ -220,9 +202,9 @@ async def logout(request: web.Request) -> web.Response:
     return web.json_response({"success": True, "data": {"message": "Déconnexion réussie"}})
 
 
-def setup(app: web.Application, limiter: RateLimiter) -> None:
-    app["login_limiter"] = limiter
-    app.router.add_post("/api/v1/auth/login", login)
-    app.router.add_post("/api/v1/auth/register", register)
-    app.router.add_get("/api/v1/auth/me", me)
-    app.router.add_post("/api/v1/auth/logout", logout)
+def setup(app: web.Application, limiter: FixedWindow | None, prefix: str) -> None:
+    app[LOGIN_LIMITER] = limiter
+    app.router.add_post(f"{prefix}/auth/login", login)
+    app.router.add_post(f"{prefix}/auth/register", register)
+    app.router.add_get(f"{prefix}/auth/me", me)
+    app.router.add_post(f"{prefix}/auth/logout", logout)

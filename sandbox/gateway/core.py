@@ -12,6 +12,7 @@ import aiohttp
 import socketio
 from bson import ObjectId
 
+from sandbox.defects import Defects
 from sandbox.gateway import serialize
 from sandbox.gateway.config import GatewayConfig
 from sandbox.gateway.errors import ApiError
@@ -33,6 +34,7 @@ class Gateway:
     def __init__(self, config: GatewayConfig, sio: socketio.AsyncServer) -> None:
         self.config = config
         self.faults = config.faults
+        self.defects = config.defects if config.defects is not None else Defects(config.data)
         self.shape = shape_for(config.data)
         self.store = Store(config.mongodb_url, self.shape, config.db_timeout_ms)
         self.sio = sio
@@ -85,6 +87,7 @@ class Gateway:
         allow_global: bool,
         attachment_ids: list[str] | None = None,
         broadcast_to: str | None = None,
+        broadcast: bool = False,
     ) -> Doc:
         """Validate and store one message; return its `message:new` payload. Afterwards, in the
         background: broadcast it (socket sends only, `broadcast_to` is the sender's sid), then
@@ -131,12 +134,12 @@ class Gateway:
         if "critical_log" in self.faults:
             log.critical("PrismaClientKnownRequestError: Inconsistent query result on message %s", doc["_id"])
         event = await self._new_message_event(doc, user, attachments, reply_target)
-        self.spawn(self._after_send(doc, event, broadcast_to))
+        self.spawn(self._after_send(doc, event, broadcast_to, broadcast))
         return event
 
-    async def _after_send(self, doc: Doc, event: Doc, sender_sid: str | None) -> None:
+    async def _after_send(self, doc: Doc, event: Doc, sender_sid: str | None, broadcast: bool) -> None:
         await asyncio.sleep(0)  # let the handler's ack leave first: it precedes message:new
-        if sender_sid is not None:
+        if sender_sid is not None or broadcast:
             await self.broadcast_new(event, sender_sid)
         await self.store["Conversation"].update_one(
             {"_id": doc["conversationId"]}, {"$set": {"lastMessageAt": doc["createdAt"]}}
@@ -189,12 +192,13 @@ class Gateway:
             "meta": {"conversationStats": None},
         }
 
-    async def broadcast_new(self, event: Doc, sender_sid: str) -> None:
-        """Room `conversation_<id>`, plus a direct emit to the sender (who thus gets it twice)."""
+    async def broadcast_new(self, event: Doc, sender_sid: str | None) -> None:
+        """Room `conversation_<id>`, plus a direct emit to the sender's socket (who thus gets it twice)."""
         if "no_broadcast" in self.faults:
             return
         await self.sio.emit("message:new", event, room=f"conversation_{event['conversationId']}")
-        await self.sio.emit("message:new", event, to=sender_sid)
+        if sender_sid is not None:
+            await self.sio.emit("message:new", event, to=sender_sid)
 
     # --- reactions -------------------------------------------------------------------------
     async def _reactable(self, message_id: str, user_id: ObjectId) -> Doc:
@@ -245,8 +249,8 @@ class Gateway:
         )
 
     async def reaction_broadcast(self, event: str, msg: Doc, user_id: ObjectId, emoji: str) -> None:
-        # Faithful defect (§7.3): emitted to room `<conversationId>` with no `conversation_` prefix,
-        # which no socket joins, so the broadcast reaches nobody.
+        # Defect reaction_broadcast_wrong_room: emitted to room `<conversationId>` with no
+        # `conversation_` prefix, which no socket joins, so the broadcast reaches nobody.
         aggregate = await self.store.reaction_aggregate(msg["_id"], user_id)
         group = next(
             (g for g in aggregate["reactions"] if g["emoji"] == emoji),
@@ -262,7 +266,11 @@ class Gateway:
                 "aggregation": group,
                 "timestamp": serialize.iso(now()),
             },
-            room=str(msg["conversationId"]),
+            room=(
+                str(msg["conversationId"])
+                if "reaction_broadcast_wrong_room" in self.defects
+                else f"conversation_{msg['conversationId']}"
+            ),
         )
 
     # --- translation -----------------------------------------------------------------------
@@ -322,6 +330,10 @@ class Gateway:
             await self.store["MessageTranslation"].insert_one(row)
         except Exception:
             log.exception("could not store the %s translation of %s", target, doc["_id"])
+            return
+        if "no_translation_event" in self.defects:
+            # Stored (the REST list shows it) but routed to the audio handler, which throws on the
+            # missing audio segments and swallows it: no event (MeeshySocketIOManager.ts:1609-1620).
             return
         item = {
             **serialize.translation(row),

@@ -11,7 +11,7 @@ from bson import ObjectId
 from sandbox.gateway import serialize
 from sandbox.gateway.auth import current_user
 from sandbox.gateway.core import Gateway
-from sandbox.gateway.errors import ApiError
+from sandbox.gateway.errors import ApiError, handler_error_body
 from sandbox.gateway.store import oid
 
 Doc = dict[str, Any]
@@ -94,10 +94,11 @@ async def list_conversations(request: web.Request) -> web.Response:
 async def get_conversation(request: web.Request) -> web.Response:
     gw: Gateway = request.app["gw"]
     user = await current_user(request, missing_status=403)
-    await gw.conversation_for(request.match_info["id"], user["_id"], allow_global=True)
-    # Faithful quirk of 30c9002 (§3.1): the response schema nests under data.conversation, so the
-    # serializer drops everything.
-    return web.json_response({"success": True, "data": {}})
+    conv = await gw.conversation_for(request.match_info["id"], user["_id"], allow_global=True)
+    if "conversation_get_empty" in gw.defects:
+        # The response schema nests under data.conversation, so the serializer drops everything.
+        return web.json_response({"success": True, "data": {}})
+    return web.json_response({"success": True, "data": serialize.conversation_minimal(conv, None, [])})
 
 
 async def create_conversation(request: web.Request) -> web.Response:
@@ -183,8 +184,14 @@ async def post_message(request: web.Request) -> web.Response:
     except ApiError:
         raise ApiError(403, "Authentification requise pour envoyer des messages") from None
     body = await _body(request)
-    # Faithful defect of 30c9002 (§3.3): the REST route does not emit message:new.
-    event = await gw.send_message(user, request.match_info["id"], body, allow_global=False)
+    # Defect rest_send_not_broadcast: the REST route does not emit message:new.
+    event = await gw.send_message(
+        user,
+        request.match_info["id"],
+        body,
+        allow_global=False,
+        broadcast=("rest_send_not_broadcast" not in gw.defects),
+    )
     return web.json_response({"success": True, "data": event}, status=201)
 
 
@@ -297,9 +304,12 @@ async def get_reactions(request: web.Request) -> web.Response:
     gw: Gateway = request.app["gw"]
     user = await current_user(request)
     msg = await gw._reactable(request.match_info["messageId"], user["_id"])
-    return web.json_response(
-        {"success": True, "data": await gw.store.reaction_aggregate(msg["_id"], user["_id"])}
-    )
+    data = await gw.store.reaction_aggregate(msg["_id"], user["_id"])
+    if "reactions_get_500" in gw.defects:
+        # The handler sends an object where the response schema declares an array: the serializer
+        # throws and the error handler answers 500 (routes/reactions.ts:360-369,445-448).
+        return web.json_response(handler_error_body(500), status=500)
+    return web.json_response({"success": True, "data": data})
 
 
 async def message_mentions(request: web.Request) -> web.Response:
@@ -325,21 +335,21 @@ async def message_mentions(request: web.Request) -> web.Response:
     )
 
 
-def setup(app: web.Application) -> None:
+def setup(app: web.Application, prefix: str) -> None:
     r = app.router
-    r.add_get("/api/v1/conversations", list_conversations)
-    r.add_post("/api/v1/conversations", create_conversation)
-    r.add_get("/api/v1/conversations/{id}", get_conversation)
-    r.add_get("/api/v1/conversations/{id}/messages", list_messages)
-    r.add_post("/api/v1/conversations/{id}/messages", post_message)
-    r.add_put("/api/v1/conversations/{id}/messages/{messageId}", edit_message)
-    r.add_delete("/api/v1/conversations/{id}/messages/{messageId}", delete_message)
-    r.add_get("/api/v1/messages/{messageId}", get_message)
-    r.add_put("/api/v1/messages/{messageId}", edit_message)
-    r.add_patch("/api/v1/messages/{messageId}", edit_message)
-    r.add_delete("/api/v1/messages/{messageId}", delete_message)
-    r.add_get("/api/v1/messages/{messageId}/translations", message_translations)
-    r.add_post("/api/v1/reactions", add_reaction)
-    r.add_delete("/api/v1/reactions/{messageId}/{emoji}", remove_reaction)
-    r.add_get("/api/v1/reactions/{messageId}", get_reactions)
-    r.add_get("/api/v1/mentions/messages/{messageId}", message_mentions)
+    r.add_get(f"{prefix}/conversations", list_conversations)
+    r.add_post(f"{prefix}/conversations", create_conversation)
+    r.add_get(f"{prefix}/conversations/{{id}}", get_conversation)
+    r.add_get(f"{prefix}/conversations/{{id}}/messages", list_messages)
+    r.add_post(f"{prefix}/conversations/{{id}}/messages", post_message)
+    r.add_put(f"{prefix}/conversations/{{id}}/messages/{{messageId}}", edit_message)
+    r.add_delete(f"{prefix}/conversations/{{id}}/messages/{{messageId}}", delete_message)
+    r.add_get(f"{prefix}/messages/{{messageId}}", get_message)
+    r.add_put(f"{prefix}/messages/{{messageId}}", edit_message)
+    r.add_patch(f"{prefix}/messages/{{messageId}}", edit_message)
+    r.add_delete(f"{prefix}/messages/{{messageId}}", delete_message)
+    r.add_get(f"{prefix}/messages/{{messageId}}/translations", message_translations)
+    r.add_post(f"{prefix}/reactions", add_reaction)
+    r.add_delete(f"{prefix}/reactions/{{messageId}}/{{emoji}}", remove_reaction)
+    r.add_get(f"{prefix}/reactions/{{messageId}}", get_reactions)
+    r.add_get(f"{prefix}/mentions/messages/{{messageId}}", message_mentions)

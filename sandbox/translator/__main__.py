@@ -1,4 +1,5 @@
-"""python -m sandbox.translator --port P [--delay-ms N] [--load-ms N] [--faults LIST]"""
+"""python -m sandbox.translator --port P [--delay-ms N] [--load-ms N] [--faults LIST] [--data prisma|legacy]
+[--defects-off LIST]"""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 
 from aiohttp import web
 
+from sandbox.defects import Defects
 from sandbox.faults import Faults
 from sandbox.translator.app import build_app
 
@@ -19,11 +21,17 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--delay-ms", type=int, default=20, help="time each translation takes")
     p.add_argument("--load-ms", type=int, default=300, help="time until the models count as loaded")
     p.add_argument("--faults", default="")
+    p.add_argument("--data", choices=("prisma", "legacy"), default="prisma", help="the app version stood for")
+    p.add_argument("--defects-off", default="", help="defects of the real version to turn off (or 'all')")
     args = p.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     faults = Faults.from_cli_and_env(args.faults)
+    try:
+        defects = Defects.from_cli_and_env(args.data, args.defects_off)
+    except ValueError as exc:
+        p.error(str(exc))
     if "translator_down" in faults:
         sys.exit("fault translator_down: the translator does not start")
     logging.getLogger("translator").info(
@@ -34,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
         faults.to_text() or "none",
     )
     web.run_app(
-        build_app(args.delay_ms, args.load_ms, faults),
+        build_app(args.delay_ms, args.load_ms, faults, defects),
         host=args.host,
         port=args.port,
         print=None,

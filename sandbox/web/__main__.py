@@ -9,6 +9,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from sandbox.defects import Defects
 from sandbox.faults import Faults
 from sandbox.web.app import WebSettings, create_app
 
@@ -22,9 +23,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--state-dir", type=Path, required=True, help="web-access.log goes there")
     # The stack runner passes one fault list to every part; none of them concerns the web pages.
     parser.add_argument("--faults", default="", help="checked for unknown names, otherwise ignored")
+    parser.add_argument("--data", choices=("prisma", "legacy"), default="prisma", help="the app version stood for")
+    parser.add_argument("--defects-off", default="", help="defects of the real web app to turn off (or 'all')")
     args = parser.parse_args(argv)
     try:
         Faults.parse(args.faults)
+        defects = Defects.from_cli_and_env(args.data, args.defects_off)
     except ValueError as exc:
         parser.error(str(exc))
 
@@ -38,7 +42,9 @@ def main(argv: list[str] | None = None) -> None:
     access = logging.getLogger("aiohttp.access")
     access.addHandler(access_file)
     access.propagate = False
-    settings = WebSettings(gateway_url=args.gateway_url.rstrip("/"), translator_url=args.translator_url)
+    settings = WebSettings(
+        gateway_url=args.gateway_url.rstrip("/"), translator_url=args.translator_url, defects=defects, data=args.data
+    )
     web.run_app(
         create_app(settings), host=args.host, port=args.port, print=None, access_log_format='%a "%r" %s %Tf'
     )

@@ -11,7 +11,7 @@ import html
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from string import Template
@@ -20,6 +20,7 @@ from aiohttp import web
 
 from ops.errors import OpsError
 from rehearsal.seed_accounts import GLOBAL_CONVERSATION_IDENTIFIER
+from sandbox.defects import Defects
 
 VERSION = "1.0.0"
 HERE = Path(__file__).parent
@@ -34,6 +35,8 @@ STARTED_KEY = web.AppKey("started", float)
 class WebSettings:
     gateway_url: str
     translator_url: str = ""
+    defects: Defects = field(default_factory=lambda: Defects("prisma"))
+    data: str = "prisma"  # the old production's front end calls /api, the new one /api/v1
 
     @property
     def ws_url(self) -> str:
@@ -41,14 +44,24 @@ class WebSettings:
 
     def page_config(self) -> dict[str, str]:
         """What the page's script needs: only public URLs, never a secret."""
-        return {"apiUrl": self.gateway_url.rstrip("/"), "wsUrl": self.ws_url}
+        api_path = "/api" if self.data == "legacy" else "/api/v1"
+        return {"apiUrl": self.gateway_url.rstrip("/"), "apiPath": api_path, "wsUrl": self.ws_url}
+
+
+# What the real /login sends before its script runs (use-auth.ts starts with isChecking: true).
+SPINNER = '    <div class="spinner" role="status" aria-label="Loading"></div>'
 
 
 def _render(name: str, settings: WebSettings, conversation_param: str = "") -> web.Response:
     # "<" is escaped so no value can close the <script> element the config sits in.
     config = json.dumps(settings.page_config()).replace("<", "\\u003c")
+    defects = settings.defects
+    login_form = SPINNER if "login_client_rendered" in defects else (HERE / "static" / "login-form.html").read_text()
     body = Template((HERE / "templates" / name).read_text()).substitute(
-        config=config, conversation_param=html.escape(conversation_param, quote=True)
+        config=config,
+        conversation_param=html.escape(conversation_param, quote=True),
+        login_form=login_form.rstrip("\n"),
+        composer_label="" if "composer_no_aria_label" in defects else ' aria-label="Message input"',
     )
     return web.Response(text=body, content_type="text/html")
 

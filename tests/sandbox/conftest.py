@@ -25,11 +25,12 @@ class Sandbox:
     def __init__(self, info: stack.StackInfo, ids: dict, db_url: str) -> None:
         self.info, self.ids, self.db_url = info, ids, db_url
         self.url = info.gateway_url
+        self.prefix = "/api" if info.data == "legacy" else "/api/v1"  # the old production has no /v1
         self._tokens: dict[str, str] = {}
 
     def token(self, username: str) -> str:
         if username not in self._tokens:
-            r = login(self.url, username, PASSWORDS[username])
+            r = login(self.url, username, PASSWORDS[username], api=self.prefix)
             assert r.status_code == 200, r.text
             self._tokens[username] = r.json()["data"]["token"]
         return self._tokens[username]
@@ -60,6 +61,10 @@ def make_sandbox(mongo_server, sandbox_state: Path):
         **kw,  # more stack.up options
     ) -> Sandbox:
         kw.setdefault("translator_load_ms", 50)
+        # These tests describe the app with its defects fixed and without the global limiter (all
+        # their requests come from one address); test_defects.py shows the real behaviour.
+        kw.setdefault("defects_off", ("all",))
+        kw.setdefault("global_rate", "off")
         n = next(_names)
         db_url = mongo_server.db_url(f"sbx_{worker}_{data}_{n}")
         ids = write_fixture(db_url, data)
@@ -99,6 +104,12 @@ def fresh_sandbox(make_sandbox, sandbox_state: Path):
 @pytest.fixture(scope="session")
 def prisma(make_sandbox) -> Sandbox:
     return make_sandbox("prisma")
+
+
+@pytest.fixture(scope="session")
+def real(make_sandbox) -> Sandbox:
+    """The new version with its defects on (the global limiter aside: these tests share one address)."""
+    return make_sandbox("prisma", defects_off=())
 
 
 @pytest.fixture

@@ -36,10 +36,9 @@ class Api:
         return requests.delete(self.base + path, headers=self.headers(), timeout=TIMEOUT, **kw)
 
 
-def login(base: str, username: str, password: str) -> requests.Response:
-    return requests.post(
-        f"{base}/api/v1/auth/login", json={"username": username, "password": password}, timeout=TIMEOUT
-    )
+def login(base: str, username: str, password: str, api: str = "/api/v1") -> requests.Response:
+    """The new version serves /api/v1, the old production /api."""
+    return requests.post(f"{base}{api}/auth/login", json={"username": username, "password": password}, timeout=TIMEOUT)
 
 
 class Peer:

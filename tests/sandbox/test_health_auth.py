@@ -7,6 +7,7 @@ import sys
 import time
 
 import jwt
+import pytest
 import requests
 from sandbox_clients import Api, login
 
@@ -38,10 +39,14 @@ def test_translator_health_ready_live(prisma):
     assert out["translated_text"] == "[fr→en] bonjour"
 
 
-def test_translator_ready_is_503_until_models_load():
+@pytest.mark.parametrize("defect_on", [True, False], ids=["real", "fixed"])
+def test_translator_ready_ignores_the_models_and_health_tells_the_loading(defect_on):
+    """The real /ready checks only the database and ZMQ: always 503 at d5983046 (no database
+    component registered), 200 once that is fixed, models loaded or not. /health tells the loading."""
     port = free_port()
+    off = [] if defect_on else ["--defects-off", "translator_db_unregistered"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox.translator", "--port", str(port), "--load-ms", "1500"],
+        [sys.executable, "-m", "sandbox.translator", "--port", str(port), "--load-ms", "1500", *off],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -51,17 +56,24 @@ def test_translator_ready_is_503_until_models_load():
         first = None
         while first is None and time.monotonic() < end:
             try:
-                first = requests.get(base + "/ready", timeout=1)
+                first = requests.get(base + "/health", timeout=1).json()
             except requests.ConnectionError:
                 time.sleep(0.05)
-        assert first is not None and first.status_code == 503
-        assert first.json()["detail"]["message"] == "Service not ready"
-        # /health is 200 and "healthy" while loading: only summary.models_loaded tells (§1.2).
-        health = requests.get(base + "/health", timeout=1).json()
-        assert health["status"] == "healthy" and health["summary"]["models_loaded"] is False
-        while requests.get(base + "/ready", timeout=1).status_code != 200:
-            assert time.monotonic() < end, "translator never became ready"
+        assert first is not None and first["summary"]["models_loading"] is True
+        assert first["summary"]["total_models"] == 0 and first["summary"]["zmq_running"] is True
+        assert first["status"] == ("unhealthy" if defect_on else "healthy")
+        ready = requests.get(base + "/ready", timeout=1)
+        assert ready.status_code == (503 if defect_on else 200)
+        if defect_on:
+            assert ready.json()["detail"] == {
+                "message": "Service not ready",
+                "database_ready": False,
+                "zmq_ready": True,
+            }
+        while requests.get(base + "/health", timeout=1).json()["summary"]["models_loading"]:
+            assert time.monotonic() < end, "the models never loaded"
             time.sleep(0.05)
+        assert requests.get(base + "/ready", timeout=1).status_code == (503 if defect_on else 200)
     finally:
         proc.terminate()
         proc.wait(5)
@@ -116,10 +128,17 @@ def test_login_rate_limit_counts_every_request_per_ip_and_username_prefix(fresh_
         for pw in ("Rehearse-alice-2026", "wrong", "wrong", "Rehearse-alice-2026")
     ]
     assert statuses == [200, 401, 401, 429]
-    r = login(limited.url, "ALIce@meeshy.local", "Rehearse-alice-2026")  # same first 3 characters
+    r = login(limited.url, "ali@meeshy.local", "Rehearse-alice-2026")  # same first 3 characters
     assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
     assert r.json()["error"] == "RATE_LIMIT_EXCEEDED"
+    # The key is case-sensitive (identifier.substring(0, 3)): "ALI" is another bucket.
+    assert login(limited.url, "ALIce_fr", "wrong").status_code == 401
     assert login(limited.url, "bob_en", "Rehearse-bob-2026").status_code == 200
+
+
+def test_the_old_version_has_no_login_limit(fresh_sandbox):
+    old = fresh_sandbox("legacy", login_rate="2/60")
+    assert {login(old.url, "alice_fr", "wrong", api="/api").status_code for _ in range(4)} == {401}
 
 
 def test_cors_headers_for_the_web_origin(prisma):

@@ -28,8 +28,16 @@ def wait_for(predicate, timeout: float = 5.0):
 def test_health_and_login_with_legacy_roles(legacy):
     health = requests.get(legacy.url + "/health", timeout=5).json()
     assert health["status"] == "healthy" and health["sandbox"]["data"] == "legacy"
-    r = login(legacy.url, "carlos_es", "Rehearse-carlos-2026")
+    r = login(legacy.url, "carlos_es", "Rehearse-carlos-2026", api="/api")
     assert r.status_code == 200 and r.json()["data"]["user"]["role"] == "MODO"
+
+
+def test_the_old_production_serves_api_without_v1(legacy):
+    """06c4a4ab5 registers every route under /api (server.ts:593-690); /api/v1 came on 2026-01-10."""
+    assert login(legacy.url, "carlos_es", "Rehearse-carlos-2026").status_code == 404  # /api/v1
+    api = legacy.api("alice_fr")
+    assert api.get(f"/api/conversations/{TEST_CONV}/messages").status_code == 200
+    assert api.get(f"/api/v1/conversations/{TEST_CONV}/messages").status_code == 404
 
 
 def test_send_reply_react_edit_delete_write_the_legacy_shape(legacy):
@@ -63,18 +71,18 @@ def test_send_reply_react_edit_delete_write_the_legacy_shape(legacy):
     assert db["User"].find_one({"username": "alice_fr"})["lastSeen"] is not None
 
     api = legacy.api("alice_fr")
-    assert api.put(f"/api/v1/messages/{mid}", json={"content": "Ancien monde (édité)"}).status_code == 200
+    assert api.put(f"/api/messages/{mid}", json={"content": "Ancien monde (édité)"}).status_code == 200
     edited = db["Message"].find_one({"_id": ObjectId(mid)})
     assert edited["isEdited"] is True and edited["editedAt"] and edited["content"] == "Ancien monde (édité)"
-    assert api.delete(f"/api/v1/messages/{mid}").status_code == 200
+    assert api.delete(f"/api/messages/{mid}").status_code == 200
     deleted = db["Message"].find_one({"_id": ObjectId(mid)})
     assert deleted["isDeleted"] is True and deleted["deletedAt"] is not None
 
 
 def test_rest_reads_of_legacy_data(legacy):
     api = legacy.api("bob_en")
-    data = api.get(f"/api/v1/conversations/{TEST_CONV}/messages").json()["data"]
+    data = api.get(f"/api/conversations/{TEST_CONV}/messages").json()["data"]
     welcome = next(m for m in data if m["content"] == "Bienvenue à tous")
     assert welcome["reactionSummary"] == {"👍": 1}  # computed from Reaction rows: legacy has no summary
     assert welcome["translations"][0]["targetLanguage"] == "en"
-    assert api.get("/api/v1/communities").json()["data"][0]["isPrivate"] is True
+    assert api.get("/api/communities").json()["data"][0]["isPrivate"] is True

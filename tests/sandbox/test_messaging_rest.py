@@ -27,9 +27,11 @@ def test_list_conversations_of_the_caller(prisma):
     assert "mshy_alice-bob-direct" not in carlos
 
 
-def test_get_conversation_returns_empty_data_like_the_real_gateway(prisma):
-    r = prisma.api("alice_fr").get(f"/api/v1/conversations/{TEST_CONV}")
+def test_get_conversation_returns_empty_data_like_the_real_gateway(real, prisma):
+    r = real.api("alice_fr").get(f"/api/v1/conversations/{TEST_CONV}")
     assert r.status_code == 200 and r.json() == {"success": True, "data": {}}
+    fixed = prisma.api("alice_fr").get(f"/api/v1/conversations/{TEST_CONV}").json()["data"]
+    assert fixed["identifier"] == TEST_CONV
 
 
 def test_messages_of_a_conversation_with_translations(prisma):

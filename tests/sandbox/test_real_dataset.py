@@ -27,18 +27,21 @@ def legacy_db(mongo_server) -> str:
 
 
 def check_stack(url: str, data: str, state_dir) -> None:
-    info = stack.up(f"real-{data}", url, data=data, state_dir=state_dir, login_rate="1000/60", with_web=False)
+    info = stack.up(
+        f"real-{data}", url, data=data, state_dir=state_dir, login_rate="1000/60", global_rate="off", with_web=False
+    )
+    api = "/api" if data == "legacy" else "/api/v1"  # the old production serves no /v1
     try:
         health = requests.get(info.gateway_url + "/health", timeout=5).json()
         assert health["services"]["database"]["userCount"] > len(SEED_ACCOUNTS)
         tokens = {}
         for account in SEED_ACCOUNTS:
-            r = login(info.gateway_url, account.username, account.password)
+            r = login(info.gateway_url, account.username, account.password, api=api)
             assert r.status_code == 200, f"{account.username} cannot log in over {data} data: {r.text}"
             tokens[account.username] = r.json()["data"]["token"]
         expected_role = "MODO" if data == "legacy" else "MODERATOR"
         carlos = requests.get(
-            info.gateway_url + "/api/v1/auth/me",
+            info.gateway_url + api + "/auth/me",
             timeout=5,
             headers={"Authorization": f"Bearer {tokens['carlos_es']}"},
         ).json()

@@ -78,19 +78,25 @@ def test_reply_over_socket_carries_reply_to(prisma, peers):
     assert got["validatedMentions"] == ["alice_fr"]
 
 
-def test_rest_sent_messages_are_not_broadcast(prisma, peers):
-    bob = peers("bob_en")
+@pytest.mark.parametrize("defect_on", [True, False], ids=["real", "fixed"])
+def test_rest_sent_messages_are_not_broadcast(defect_on, prisma, real, peers):
+    app = real if defect_on else prisma
+    bob = peers("bob_en", app)
     sent = (
-        prisma.api("alice_fr")
+        app.api("alice_fr")
         .post(
             f"/api/v1/conversations/{TEST_CONV}/messages",
             json={"content": "via REST", "originalLanguage": "fr"},
         )
         .json()["data"]
     )
-    # Translations still reach the room (§3.3), message:new does not.
-    bob.wait("message:translation", where=lambda e: e["messageId"] == sent["id"])
+    if not defect_on:
+        assert bob.wait("message:new", where=lambda m: m["id"] == sent["id"])
+        return
+    # Translations are stored (the REST list shows them); neither message:new nor
+    # message:translation reaches the room.
     assert not bob.collect("message:new", QUIET, where=lambda m: m["id"] == sent["id"])
+    assert not bob.collect("message:translation", 0.1)
 
 
 def test_send_errors_come_back_in_the_ack(prisma, peers):
@@ -118,8 +124,9 @@ def test_typing_reaches_the_others_only(prisma, peers):
     assert not alice.collect("typing:start", QUIET)
 
 
-def test_reactions_ack_sync_and_broadcast_reaching_nobody(prisma, peers):
-    alice, bob = peers("alice_fr"), peers("bob_en")
+def test_reactions_ack_sync_and_broadcast_reaching_nobody(real, peers):
+    prisma = real
+    alice, bob = peers("alice_fr", real), peers("bob_en", real)
     mid = alice.call("message:send", {"conversationId": TEST_CONV, "content": "react"})["data"]["messageId"]
     ack = bob.call("reaction:add", {"messageId": mid, "emoji": "🎉"})
     assert ack["success"] is True and ack["data"]["emoji"] == "🎉" and ack["data"]["messageId"] == mid

@@ -36,6 +36,7 @@ class WebStack:
     web_url: str
     gateway_url: str
     fixture: dict
+    data: str = "prisma"
 
     @property
     def conversation_id(self) -> ObjectId:
@@ -43,7 +44,8 @@ class WebStack:
 
     def api(self, method: str, path: str, token: str | None = None, **kwargs) -> requests.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return requests.request(method, f"{self.gateway_url}/api/v1{path}", headers=headers,
+        api = "/api" if self.data == "legacy" else "/api/v1"  # the old production has no /v1
+        return requests.request(method, f"{self.gateway_url}{api}{path}", headers=headers,
                                 timeout=HTTP_TIMEOUT, **kwargs)
 
 
@@ -58,9 +60,10 @@ def web_stack(request: pytest.FixtureRequest, mongo_server: Server,
     db_url = mongo_server.db_url(f"sandbox_web_{data}_{worker}")
     fixture = write_fixture(db_url, data)
     state_dir = tmp_path_factory.mktemp("stack")
-    info = stack_runner.up(name, db_url, data=data, faults=(), state_dir=state_dir)
+    # The real behaviour (defects on), but no global limiter: every page shares 127.0.0.1.
+    info = stack_runner.up(name, db_url, data=data, faults=(), state_dir=state_dir, global_rate="off")
     try:
-        yield WebStack(info.web_url.rstrip("/"), info.gateway_url.rstrip("/"), fixture)
+        yield WebStack(info.web_url.rstrip("/"), info.gateway_url.rstrip("/"), fixture, data)
     finally:
         stack_runner.down(name, state_dir)
         with pymongo.MongoClient(mongo_server.url) as client:

@@ -16,7 +16,7 @@ from rehearsal.seed_accounts import TEST_CONVERSATION_IDENTIFIER, by_username
 def _login_posts(page: Page) -> list[str]:
     posts: list[str] = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and r.url.endswith(
-        "/api/v1/auth/login") else None)
+        "/auth/login") else None)
     return posts
 
 
@@ -45,13 +45,13 @@ def test_early_submit_is_refused_then_login_lands_on_the_dashboard(visitor_page:
     page.fill("#login-form-username", account.username)
     page.fill("#login-form-password", account.password)
     page.click("button[type=submit]")
-    expect(page.locator("#login-form-error")).to_have_text(re.compile(r"\S"))
+    expect(page.locator("#login-form [role=alert]")).to_have_text(re.compile(r"\S"))
     assert posts == [] and _stored_session(page) is None
 
     page.clock.run_for(1400)  # still inside the guard
-    page.evaluate("document.getElementById('login-form-error').textContent = ''")
+    page.evaluate("document.querySelector('#login-form [role=alert]').remove()")
     page.click("button[type=submit]")
-    expect(page.locator("#login-form-error")).to_have_text(re.compile(r"\S"))
+    expect(page.locator("#login-form [role=alert]")).to_have_text(re.compile(r"\S"))
     assert posts == []
 
     page.clock.run_for(200)
@@ -62,7 +62,7 @@ def test_early_submit_is_refused_then_login_lands_on_the_dashboard(visitor_page:
     me = web_stack.api("GET", "/auth/me", session["authToken"]).json()
     assert me["data"]["user"]["username"] == account.username
     assert len(posts) == 1
-    link = page.locator(f"#conversation-list a[data-identifier='{TEST_CONVERSATION_IDENTIFIER}']")
+    link = page.locator(f".conversation-list a[data-identifier='{TEST_CONVERSATION_IDENTIFIER}']")
     expect(link).to_be_visible()
 
 
@@ -70,7 +70,7 @@ def test_a_wrong_password_shows_the_gateway_error_and_stores_nothing(visitor_pag
     page = visitor_page
     page.goto("/login")
     submit_login(page, by_username("bob_en"), password="not-the-password")
-    expect(page.locator("#login-form-error")).to_have_text("Identifiants invalides")
+    expect(page.locator("#login-form [role=alert]")).to_have_text("Identifiants invalides")
     assert page.url.endswith("/login") and _stored_session(page) is None
 
 

@@ -42,11 +42,11 @@ def test_a_seed_account_logs_in_and_posts_over_migrated_data(new_context, migrat
     page.goto("/login")
     submit_login(page, by_username("alice_fr"))
     page.wait_for_url("**/dashboard")
-    page.click(f"#conversation-list a[data-identifier='{TEST_CONVERSATION_IDENTIFIER}']")
+    page.click(f".conversation-list a[data-identifier='{TEST_CONVERSATION_IDENTIFIER}']")
     expect(page.locator("body[data-realtime=joined]")).to_have_count(1)
     expect(page.locator(".message-bubble").first).to_be_visible()  # the generated history
 
     text = "posted over migrated data"
-    page.fill("textarea[aria-label='Message input']", text)
+    page.fill("textarea.expandable-textarea", text)
     page.click("button[aria-label='Send message']")
     expect(page.locator(".message-bubble", has_text=text)).to_have_count(1)

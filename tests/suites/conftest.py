@@ -19,6 +19,7 @@ from pathlib import Path
 
 import allure
 import pytest
+from checklib import defects
 from checklib.http import Api
 from checklib.realtime import RealtimeClient
 
@@ -174,28 +175,40 @@ def tag(run_id: str) -> Callable[[str], str]:
 
 
 class Writes:
-    """What a test wrote, removed in reverse order when it ends (messages are soft-deleted)."""
+    """What a test wrote, removed in reverse order when it ends (messages are soft-deleted).
+
+    Only ObjectIds are accepted, and a message or attachment delete must succeed: a 404 means the
+    test registered something that is not what it wrote (e.g. the id of a page element), and its
+    write is still there.
+    """
 
     def __init__(self) -> None:
         self._undo: list[tuple[str, Api, str]] = []
 
+    def _add(self, kind: str, api: Api, object_id: str, path: str) -> None:
+        __tracebackhide__ = True
+        assert OBJECT_ID.match(str(object_id)), f"{kind} to remove has no ObjectId: {object_id!r}"
+        self._undo.append((kind, api, path))
+
     def message(self, api: Api, message_id: str) -> None:
-        self._undo.append(("message", api, f"/api/v1/messages/{message_id}"))
+        self._add("message", api, message_id, f"/api/v1/messages/{message_id}")
 
     def attachment(self, api: Api, attachment_id: str) -> None:
-        self._undo.append(("attachment", api, f"/api/v1/attachments/{attachment_id}"))
+        self._add("attachment", api, attachment_id, f"/api/v1/attachments/{attachment_id}")
 
     def reaction(self, api: Api, message_id: str, emoji: str) -> None:
         from urllib.parse import quote
 
-        self._undo.append(("reaction", api, f"/api/v1/reactions/{message_id}/{quote(emoji)}"))
+        # 404: the reaction is gone already (its message was deleted with it): nothing is left.
+        self._add("reaction", api, message_id, f"/api/v1/reactions/{message_id}/{quote(emoji)}")
 
     def undo(self) -> list[str]:
         failures = []
         for kind, api, path in reversed(self._undo):
             try:
                 response = api.delete(path)
-                if response.status_code not in (200, 204, 404):
+                allowed = (200, 204, 404) if kind == "reaction" else (200, 204)
+                if response.status_code not in allowed:
                     failures.append(f"{kind} {path}: {response.status_code}")
             except Exception as exc:  # noqa: BLE001 - every cleanup is attempted, failures reported together
                 failures.append(f"{kind} {path}: {type(exc).__name__}")
@@ -210,6 +223,22 @@ def writes() -> Iterator[Writes]:
     failures = registry.undo()
     if failures:
         pytest.fail("cleanup left traces in the test conversation: " + "; ".join(failures))
+
+
+# --- known defects ----------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def listed_defects() -> dict[str, defects.KnownDefect]:
+    return defects.load()
+
+
+@pytest.fixture
+def known_defects(request: pytest.FixtureRequest, target: Target, listed_defects) -> Iterator[defects.Meeting]:
+    """``known_defects.meet(id, seen)`` then ``known_defects.conclude()`` (see checklib/defects.py)."""
+    meeting = defects.Meeting(target.get("CHECK_APP_VERSION"), listed_defects)
+    yield meeting
+    call = getattr(request.node, "rep_call", None)
+    if meeting.met and not meeting.concluded and call is not None and call.passed:
+        pytest.fail("a check met known defects but never concluded: " + ", ".join(d.id for d, _ in meeting.met))
 
 
 # --- sockets ------------------------------------------------------------------------------------

@@ -50,12 +50,8 @@ def test_gateway_health_reports_database_and_translation_up(gateway, deadline):
     services = body.get("services") or {}
     assert body.get("status") == "healthy", f"gateway status {body.get('status')!r}"
     assert (services.get("database") or {}).get("status") == "up", f"database: {services.get('database')}"
-    assert (services.get("translation") or {}).get("status") == "up", (
-        f"translation: {services.get('translation')}"
-    )
-    assert isinstance((services.get("database") or {}).get("userCount"), int), (
-        "no userCount in the database block"
-    )
+    assert (services.get("translation") or {}).get("status") == "up", f"translation: {services.get('translation')}"
+    assert isinstance((services.get("database") or {}).get("userCount"), int), "no userCount in the database block"
 
 
 @pytest.fixture(scope="module")
@@ -64,31 +60,45 @@ def translator(target, need, http_timeout, verify_tls) -> Api:
     return Api(target.get("CHECK_TRANSLATOR_URL"), http_timeout, verify_tls)
 
 
-def test_translator_is_ready_with_models_loaded(translator, deadline):
-    status, body = _poll_json(translator, "/ready", lambda s, b: s == 200, deadline)
-    assert status == 200 and (body or {}).get("status") == "ready", f"translator /ready: {status} {body}"
-    status, body = _poll_json(
-        translator,
-        "/health",
-        lambda s, b: (b or {}).get("summary", {}).get("models_loaded") is True,
-        deadline,
-    )
+def _models_ready(body) -> bool:
+    """What readiness means at d5983046: models loaded and ZMQ running. summary.models_loaded is true
+    as soon as the models block says "degraded_mode" (no model at all), so loading and the count tell."""
     summary = (body or {}).get("summary") or {}
-    assert body.get("status") == "healthy", f"translator status {body.get('status')!r}"
-    assert summary.get("models_loaded") is True and not summary.get("models_loading"), (
-        f"translation models not loaded: {summary}"
-    )
+    return summary.get("models_loading") is False and (summary.get("total_models") or 0) > 0
 
 
-def test_frontend_answers(target, need, http_timeout, verify_tls, deadline):
+def test_translator_is_ready_with_models_loaded(translator, deadline, known_defects):
+    status, body = _poll_json(translator, "/health", lambda s, b: s == 200 and _models_ready(b), deadline)
+    summary = (body or {}).get("summary") or {}
+    assert status == 200, f"translator /health answered {status}: {body}"
+    assert _models_ready(body), f"translation models not loaded: {summary}"
+    assert summary.get("zmq_running") is True, f"translator ZMQ server not running: {summary}"
+    if body.get("status") != "healthy":
+        database = ((body.get("components") or {}).get("database")) or {}
+        if database.get("status") == "service_not_initialized":
+            known_defects.meet("translator-health-unhealthy", f"/health status {body.get('status')!r}: {database}")
+        else:
+            raise AssertionError(f"translator status {body.get('status')!r}: {body.get('components')}")
+    ready = translator.get("/ready")
+    if ready.status_code == 503 and (_json_or_none(ready) or {}).get("detail", {}).get("database_ready") is False:
+        known_defects.meet("translator-ready-503", f"/ready answered 503: {ready.text[:200]}")
+    else:
+        assert ready.status_code == 200, f"translator /ready: {ready.status_code} {ready.text[:200]}"
+    known_defects.conclude()
+
+
+def test_frontend_answers(target, need, http_timeout, verify_tls, deadline, known_defects):
     need("CHECK_FRONTEND_URL")
     web = Api(target.get("CHECK_FRONTEND_URL"), http_timeout, verify_tls)
     status, body = _poll_json(web, "/api/health", lambda s, b: s == 200, deadline)
     assert status == 200 and (body or {}).get("status") == "healthy", f"frontend /api/health: {status} {body}"
     page = web.get("/login")
-    assert page.status_code == 200 and "login-form-username" in page.text, (
-        f"frontend /login answered {page.status_code} without the login form"
+    assert page.status_code == 200 and "<script" in page.text, (
+        f"frontend /login answered {page.status_code} without the app's script"
     )
+    if "login-form-username" not in page.text:
+        known_defects.meet("login-client-rendered", "the server's /login HTML holds no login form")
+    known_defects.conclude()
 
 
 ADMIN_UIS = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import allure
 import pytest
 from checklib.evidence import attach_text
@@ -28,7 +30,23 @@ def _assert_within(result, limits) -> None:
     assert result.p95_ms <= p95_ms, f"p95 over {p95_ms:.0f} ms: {result.describe()}"
 
 
-def test_health_under_load(gateway, target, limits, http_timeout, verify_tls):
+def _budget(api) -> tuple[int | None, float]:
+    """What the gateway's global limiter leaves this address: (remaining, seconds to the window's end)."""
+    response = api.get("/api/v1/auth/me")
+    remaining = response.headers.get("x-ratelimit-remaining")
+    reset = response.headers.get("x-ratelimit-reset") or "0"
+    return (int(remaining) if remaining and remaining.isdigit() else None), float(reset if reset.isdigit() else 0)
+
+
+def _wait_for_a_fresh_window(seconds: float) -> None:
+    """The load used up the address's bucket: the next checks would all get 429 until it ends."""
+    with allure.step(f"wait {seconds:.0f} s for the rate limiter's window to end"):
+        time.sleep(min(seconds, 61.0))
+
+
+def test_health_under_load(gateway, target, limits, http_timeout, verify_tls, known_defects):
+    """The runbook's ab -n 1000 -c 10 on /health. The gateway's limiter counts /health at d5983046:
+    its 429 answers are answers (counted apart); what must not happen is an error or a slow answer."""
     result = run_load(
         f"{gateway.base_url}/health",
         target.get_int("CHECK_LOAD_REQUESTS"),
@@ -37,16 +55,40 @@ def test_health_under_load(gateway, target, limits, http_timeout, verify_tls):
         verify_tls=verify_tls,
     )
     _assert_within(result, limits)
+    if result.throttled:
+        _wait_for_a_fresh_window(result.reset_s + 1)
+        known_defects.meet(
+            "health-rate-limited",
+            f"{result.throttled} of {result.total} /health requests answered 429 by the rate limiter "
+            f"({len(result.latencies_s)} served)",
+        )
+    known_defects.conclude()
 
 
-def test_authenticated_read_under_load(sender, conversation_id, target, limits, http_timeout, verify_tls):
+def test_authenticated_read_under_load(
+    sender, conversation_id, target, limits, http_timeout, verify_tls, known_defects
+):
+    """An authenticated read at the same concurrency, within the limiter's 300 per minute per address:
+    it starts in a fresh window when the remaining budget is too small."""
+    total = target.get_int("CHECK_LOAD_AUTH_REQUESTS")
+    remaining, reset = _budget(sender)
+    if remaining is not None and remaining < total:
+        _wait_for_a_fresh_window(reset + 1)
     url = f"{sender.base_url}/api/v1/conversations/{conversation_id}/messages?limit=20"
     result = run_load(
         url,
-        target.get_int("CHECK_LOAD_AUTH_REQUESTS"),
+        total,
         limits[2],
         http_timeout,
         headers={"Authorization": f"Bearer {sender.token}"},
         verify_tls=verify_tls,
     )
     _assert_within(result, limits)
+    if result.throttled:
+        _wait_for_a_fresh_window(result.reset_s + 1)
+        known_defects.meet(
+            "global-limit-one-bucket",
+            f"{result.throttled} of {result.total} reads answered 429: other clients share this address's bucket",
+        )
+    assert len(result.latencies_s) > 0, result.describe()
+    known_defects.conclude()

@@ -16,7 +16,7 @@ def pair(connect_socket, two_accounts, conversation_id, event_deadline):
     """The two test accounts' sockets, both in the test conversation's room."""
     a, b = connect_socket(two_accounts[0]), connect_socket(two_accounts[1])
     for client in (a, b):
-        client.call("conversation:join", {"conversationId": conversation_id}, event_deadline)
+        client.join(conversation_id, event_deadline)
     return a, b
 
 
@@ -27,9 +27,7 @@ def _reread(api, conversation_id: str, message_id: str) -> dict:
     return found[0]
 
 
-def test_text_message_is_delivered_and_stored(
-    pair, sender, receiver, conversation_id, tag, writes, event_deadline
-):
+def test_text_message_is_delivered_and_stored(pair, sender, receiver, conversation_id, tag, writes, event_deadline):
     a, b = pair
     content = tag("Bonjour, ceci est un message de vérification")
     started = time.monotonic()
@@ -61,7 +59,7 @@ def test_reply_points_to_its_parent(pair, sender, receiver, conversation_id, tag
 
 
 def test_reaction_is_acknowledged_and_reread(
-    pair, sender, receiver, two_accounts, conversation_id, tag, writes, event_deadline
+    pair, sender, receiver, two_accounts, conversation_id, tag, writes, event_deadline, known_defects
 ):
     a, b = pair
     message_id = send_message(a, conversation_id, tag("Réagissez"), event_deadline)
@@ -71,7 +69,15 @@ def test_reaction_is_acknowledged_and_reread(
         ack = b.call("reaction:add", {"messageId": message_id, "emoji": emoji}, event_deadline)
         assert isinstance(ack, dict) and ack.get("success"), f"reaction:add refused: {ack}"
         writes.reaction(receiver, message_id, emoji)
-    with allure.step("re-reading shows it (reactions are not broadcast at 30c9002)"):
-        data = sender.data("GET", f"/api/v1/reactions/{message_id}")
-        counts = {r["emoji"]: r["count"] for r in data.get("reactions", [])}
-        assert counts.get(emoji) == 1, f"reactions read back: {data.get('reactions')}"
+    with allure.step("the message list's reactionSummary counts it (reactions are not broadcast)"):
+        summary = _reread(sender, conversation_id, message_id).get("reactionSummary") or {}
+        assert summary.get(emoji) == 1, f"reactionSummary read back: {summary}"
+    with allure.step("GET /reactions/:messageId lists it"):
+        response = sender.get(f"/api/v1/reactions/{message_id}")
+        if response.status_code == 500:
+            known_defects.meet("reactions-get-500", f"GET /api/v1/reactions/{message_id} answered 500")
+        else:
+            body = response.json() if response.status_code == 200 else {}
+            counts = {r["emoji"]: r["count"] for r in (body.get("data") or {}).get("reactions", [])}
+            assert counts.get(emoji) == 1, f"GET /reactions answered {response.status_code}: {response.text[:300]}"
+    known_defects.conclude()

@@ -65,7 +65,8 @@ def env_file_text(stack, mongodb_url: str, reports: dict[str, Path], extra: dict
 
 @dataclass
 class SuiteRun:
-    outcomes: dict[str, str]  # "test_module::test_name[param]" -> passed | failed | error | skipped
+    # "test_module::test_name[param]" -> passed | failed | error | skipped | known-defect
+    outcomes: dict[str, str]
     stdout: str
     stderr: str
     returncode: int
@@ -144,13 +145,15 @@ def read_junit(path: Path) -> dict[str, str]:
     for case in ET.parse(path).getroot().iter("testcase"):
         module = case.get("classname", "").rsplit(".", 1)[-1]
         name = f"{module}::{case.get('name')}"
-        kinds = {child.tag for child in case}
+        kinds = {child.tag: child for child in case}
         if "failure" in kinds:
             outcomes[name] = "failed"
         elif "error" in kinds:
             outcomes[name] = "error"
         elif "skipped" in kinds:
-            outcomes[name] = "skipped"
+            skipped = kinds["skipped"]
+            known = skipped.get("type") == "pytest.xfail" and "KNOWN DEFECT" in (skipped.get("message") or "")
+            outcomes[name] = "known-defect" if known else "skipped"
         else:
             outcomes[name] = "passed"
     return outcomes

@@ -52,6 +52,13 @@ function showError(id, text) {
   document.getElementById(id).textContent = text || "";
 }
 
+// As the real form (login-form.tsx): a div[role=alert] at the top of the form, only while there is an error.
+function showLoginError(text) {
+  const form = document.getElementById("login-form");
+  form.querySelector(":scope > [role=alert]")?.remove();
+  if (text) form.prepend(el("div", { role: "alert", class: "login-error" }, el("p", {}, text)));
+}
+
 // --- session -------------------------------------------------------------------------------
 
 function loadAuth() {
@@ -85,7 +92,7 @@ async function api(path, { method = "GET", json, form } = {}) {
   } else if (form) {
     body = form;
   }
-  const response = await fetch(`${CONFIG.apiUrl}/api/v1${path}`, {
+  const response = await fetch(`${CONFIG.apiUrl}${CONFIG.apiPath}${path}`, {
     method, headers, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   let payload = null;
@@ -108,6 +115,17 @@ function redirectToLogin() {
 
 // --- login ---------------------------------------------------------------------------------
 
+// The real /login is rendered on the client: its server HTML is a spinner. The form then mounts here.
+async function mountLogin() {
+  if (!document.getElementById("login-form")) {
+    const response = await fetch("/static/login-form.html");
+    document.getElementById("login-root").querySelector("[role=status]")?.remove();
+    document.getElementById("login-root").insertAdjacentHTML("beforeend", await response.text());
+    translatePage();
+  }
+  initLogin();
+}
+
 function initLogin() {
   const mountedAt = performance.now();
   let jsVerified = false;
@@ -122,12 +140,12 @@ function initLogin() {
     const honeypot = form.querySelector("input[name=website]").value;
     // Bot protection of the real form: no submit before 1.5 s, nor with the honeypot filled.
     if (performance.now() - mountedAt < LOGIN_GUARD_MS || !jsVerified || honeypot) {
-      showError("login-form-error", t("tooFast"));
+      showLoginError(t("tooFast"));
       return;
     }
     const submit = form.querySelector("button[type=submit]");
     submit.disabled = true;
-    showError("login-form-error", "");
+    showLoginError("");
     try {
       const { status, body } = await api("/auth/login", {
         method: "POST",
@@ -142,9 +160,9 @@ function initLogin() {
         location.assign(safeReturnUrl(new URLSearchParams(location.search).get("returnUrl")));
         return;
       }
-      showError("login-form-error", body?.error || body?.message || `HTTP ${status}`);
+      showLoginError(body?.error || body?.message || `HTTP ${status}`);
     } catch (error) {
-      showError("login-form-error", String(error));
+      showLoginError(String(error));
     }
     submit.disabled = false;
   });
@@ -190,7 +208,7 @@ async function loadConversationList() {
     showError("page-error", body?.error || `HTTP ${status}`);
     return [];
   }
-  const list = document.getElementById("conversation-list");
+  const list = document.querySelector(".conversation-list");
   list.replaceChildren(...body.data.map((c) => el("li", {},
     el("a", { href: `/conversations/${c.id}`, "data-conversation-id": c.id, "data-identifier": c.identifier },
       c.title || c.identifier || c.id))));
@@ -288,7 +306,7 @@ function renderMessage(message) {
   el("div", { class: "message-translations" }),
   el("div", { class: "message-reactions" }),
   actionsBar(message));
-  document.getElementById("message-list").append(bubble);
+  document.querySelector(".message-list").append(bubble);
   for (const [emoji, count] of Object.entries(message.reactionSummary ?? {})) {
     renderReactionChip(message.id, { emoji, count });
   }
@@ -493,5 +511,5 @@ async function sendMessage() {
 // --- start ---------------------------------------------------------------------------------
 
 translatePage();
-if (document.body.dataset.page === "login") initLogin();
+if (document.body.dataset.page === "login") mountLogin().catch((error) => console.error(error));
 else initConversations().catch((error) => showError("page-error", String(error)));

@@ -16,6 +16,8 @@ def login(page, account: Account, deadline_s: float) -> None:
     after its script starts, which a loaded machine can delay well past page load."""
     __tracebackhide__ = True
     page.goto("/login")
+    # /login is rendered on the client (the server sends a spinner): wait for the form to mount.
+    page.wait_for_selector("#login-form-username", timeout=deadline_s * 1000)
     page.fill("#login-form-username", account.username)
     page.fill("#login-form-password", account.password.reveal())
     page.wait_for_function(f"performance.now() > {LOGIN_GUARD_MS}", timeout=deadline_s * 1000)
@@ -27,7 +29,9 @@ def login(page, account: Account, deadline_s: float) -> None:
             return
         except PlaywrightTimeout:
             if time.monotonic() > end:
-                error = page.locator("#login-form-error").text_content() or "no error shown"
+                # The real form shows its error as div[role=alert], without id (login-form.tsx:210-214).
+                alert = page.locator("form:has(#login-form-username) [role=alert]")
+                error = (alert.first.text_content() if alert.count() else None) or "no error shown"
                 raise AssertionError(
                     f"the login form of {account.username} stayed on /login: {error}"
                 ) from None

@@ -11,6 +11,10 @@ import requests
 from ops.config import Account
 
 USER_AGENT = "meeshy-ops-check"
+# The gateway's global limiter (300 per minute per client address, one bucket behind the proxy)
+# answers 429 with Retry-After up to its window; a check waits that out once rather than fail for a
+# neighbour's load. The login limiter's 429 (error RATE_LIMIT_EXCEEDED, 15 min) is never waited out.
+GLOBAL_WINDOW_S = 61.0
 
 
 class ApiFailure(AssertionError):
@@ -45,9 +49,12 @@ class Api:
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         url = path if path.startswith(("http://", "https://")) else self.base_url + path
-        response = self.session.request(
-            method, url, headers=headers, timeout=kwargs.pop("timeout", self.timeout_s), **kwargs
-        )
+        timeout = kwargs.pop("timeout", self.timeout_s)
+        response = self.session.request(method, url, headers=headers, timeout=timeout, **kwargs)
+        wait = throttled_for(response)
+        if wait is not None and wait <= GLOBAL_WINDOW_S:
+            time.sleep(wait)
+            response = self.session.request(method, url, headers=headers, timeout=timeout, **kwargs)
         if expect is not None:
             allowed = (expect,) if isinstance(expect, int) else expect
             if response.status_code not in allowed:
@@ -90,7 +97,23 @@ class Api:
         return data["token"]
 
 
-def poll(fetch, accept, deadline_s: float, interval_s: float = 0.25):
+def throttled_for(response: requests.Response) -> float | None:
+    """Seconds the global limiter asks to wait, when this answer is its 429; else None."""
+    if response.status_code != 429:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if isinstance(body, dict) and body.get("error") == "RATE_LIMIT_EXCEEDED":
+        return None  # the login limiter
+    try:
+        return float(response.headers.get("retry-after", ""))
+    except ValueError:
+        return None
+
+
+def poll(fetch, accept, deadline_s: float, interval_s: float = 0.5):
     """Call ``fetch()`` until ``accept(value)`` is true; return the value, or the last one at the deadline.
 
     Exceptions of ``fetch`` count as a not-yet (the last one is re-raised at the deadline).
