@@ -1,4 +1,6 @@
-"""The shipped schema/schema.prisma, read by ops.migration.schema, and document validation."""
+"""Prisma's own parser (ops.migration.schema through prisma-schema-wasm): the shipped schema/schema.prisma,
+small schemas of every kind Prisma reads (composite types, @@map, defaults, every index kind), Prisma's
+errors, document validation and the defaults a copied document is completed with."""
 
 from __future__ import annotations
 
@@ -10,42 +12,57 @@ import pytest
 from bson import Int64, ObjectId
 
 from ops.errors import OpsError
-from ops.migration.schema import DEFAULT_SCHEMA_PATH, Index, Relation, Schema, load_schema, validate_document
+from ops.migration.prisma import SchemaError
+from ops.migration.schema import (
+    AUTO,
+    DEFAULT_SCHEMA_PATH,
+    MISSING,
+    NOW,
+    Function,
+    Index,
+    Relation,
+    Schema,
+    complete,
+    default_value,
+    index_name,
+    load_schema,
+    validate_document,
+)
 
 MIGRATED_MODELS = ["User", "Community", "CommunityMember", "Conversation", "ConversationMember", "Message",
                    "MessageTranslation", "MessageAttachment", "Reaction", "Mention", "FriendRequest"]
 
-# reference/migration-spec.md §2.2: what `prisma db push` would create, besides _id_.
+# reference/migration-spec.md §2.2: what `prisma db push` would create, besides _id_, in Prisma's order.
 EXPECTED_INDEXES = {
     "User": [("User_username_key", ("username",), True), ("User_email_key", ("email",), True)],
     "Community": [("Community_identifier_key", ("identifier",), True)],
     "CommunityMember": [],
     "Conversation": [("Conversation_identifier_key", ("identifier",), True)],
     "ConversationMember": [
-        ("ConversationMember_conversationId_userId_key", ("conversationId", "userId"), True),
         ("ConversationMember_conversationId_idx", ("conversationId",), False),
-        ("ConversationMember_userId_idx", ("userId",), False)],
+        ("ConversationMember_userId_idx", ("userId",), False),
+        ("ConversationMember_conversationId_userId_key", ("conversationId", "userId"), True)],
     "Message": [("Message_conversationId_idx", ("conversationId",), False),
                 ("Message_senderId_idx", ("senderId",), False),
                 ("Message_messageSource_idx", ("messageSource",), False),
                 ("Message_createdAt_idx", ("createdAt",), False)],
     "MessageTranslation": [
-        ("MessageTranslation_messageId_targetLanguage_key", ("messageId", "targetLanguage"), True),
         ("MessageTranslation_messageId_idx", ("messageId",), False),
         ("MessageTranslation_targetLanguage_idx", ("targetLanguage",), False),
-        ("MessageTranslation_translationModel_idx", ("translationModel",), False)],
+        ("MessageTranslation_translationModel_idx", ("translationModel",), False),
+        ("MessageTranslation_messageId_targetLanguage_key", ("messageId", "targetLanguage"), True)],
     "MessageAttachment": [("MessageAttachment_messageId_idx", ("messageId",), False),
                           ("MessageAttachment_uploadedBy_idx", ("uploadedBy",), False)],
-    "Reaction": [("Reaction_messageId_userId_emoji_key", ("messageId", "userId", "emoji"), True),
-                 ("Reaction_messageId_anonymousId_emoji_key", ("messageId", "anonymousId", "emoji"), True),
-                 ("Reaction_messageId_idx", ("messageId",), False),
+    "Reaction": [("Reaction_messageId_idx", ("messageId",), False),
                  ("Reaction_userId_idx", ("userId",), False),
                  ("Reaction_anonymousId_idx", ("anonymousId",), False),
-                 ("Reaction_emoji_idx", ("emoji",), False)],
-    "Mention": [("Mention_messageId_mentionedUserId_key", ("messageId", "mentionedUserId"), True),
-                ("Mention_messageId_idx", ("messageId",), False),
+                 ("Reaction_emoji_idx", ("emoji",), False),
+                 ("Reaction_messageId_userId_emoji_key", ("messageId", "userId", "emoji"), True),
+                 ("Reaction_messageId_anonymousId_emoji_key", ("messageId", "anonymousId", "emoji"), True)],
+    "Mention": [("Mention_messageId_idx", ("messageId",), False),
                 ("Mention_mentionedUserId_idx", ("mentionedUserId",), False),
-                ("Mention_mentionedAt_idx", ("mentionedAt",), False)],
+                ("Mention_mentionedAt_idx", ("mentionedAt",), False),
+                ("Mention_messageId_mentionedUserId_key", ("messageId", "mentionedUserId"), True)],
     "FriendRequest": [],
 }
 
@@ -55,9 +72,17 @@ def schema() -> Schema:
     return load_schema(DEFAULT_SCHEMA_PATH)
 
 
-def write_schema(tmp_path: Path, body: str) -> Path:
+DATASOURCE = """\
+datasource db {
+  provider = "mongodb"
+  url      = env("DATABASE_URL")
+}
+"""
+
+
+def write_schema(tmp_path: Path, body: str, datasource: str = DATASOURCE) -> Path:
     path = tmp_path / "schema.prisma"
-    path.write_text(textwrap.dedent(body).lstrip("\n"), encoding="utf-8")
+    path.write_text(datasource + textwrap.dedent(body).lstrip("\n"), encoding="utf-8")
     return path
 
 
@@ -82,7 +107,7 @@ def test_index_names_are_those_prisma_db_push_would_create(schema, model):
 @pytest.mark.parametrize("model", MIGRATED_MODELS)
 def test_every_id_is_an_object_id_mapped_to_underscore_id(schema, model):
     field = schema.models[model].fields["id"]
-    assert (field.db_name, field.is_id, field.object_id, field.default) == ("_id", True, True, "auto")
+    assert (field.db_name, field.is_id, field.object_id, field.default) == ("_id", True, True, AUTO)
 
 
 def test_field_counts_match_the_spec(schema):
@@ -109,11 +134,11 @@ def test_user_fields_carry_their_attributes(schema):
     assert user.fields["role"].type == "UserRole" and user.fields["role"].default == "USER"
     assert user.fields["isOnline"].default is False
     assert user.fields["failedLoginAttempts"].default == 0
-    assert user.fields["lastActiveAt"].default == "now"
+    assert user.fields["lastActiveAt"].default == NOW
     blocked = user.fields["blockedUserIds"]
     assert (blocked.is_list, blocked.object_id, blocked.default) == (True, True, [])
     assert user.fields["updatedAt"].updated_at and not user.fields["updatedAt"].has_default
-    assert user.fields["lastPasswordChange"].optional and user.fields["lastPasswordChange"].default == "now"
+    assert user.fields["lastPasswordChange"].optional and user.fields["lastPasswordChange"].default == NOW
     assert user.fields["username"].unique and not user.fields["firstName"].unique
     assert user.fields["phoneNumber"].default is None and not user.fields["phoneNumber"].has_default
 
@@ -239,83 +264,259 @@ def test_problems_never_quote_a_value_that_may_be_secret(schema):
     assert problems == ["'password' must be String, got bytes"]
 
 
-# ---------------------------------------------------------------- the parser on other input
+# ---------------------------------------------------------------- small schemas: what Prisma reads
 
-def test_the_parser_reads_map_custom_index_names_and_sort_options(tmp_path):
-    path = write_schema(tmp_path, """
-        // a comment with "quotes" and // slashes
-        datasource db {
-          provider = "mongodb"
-          url      = env("DATABASE_URL") // trailing
-        }
-        enum Status {
-          OPEN   @map("open")
-          CLOSED
-          @@map("status")
-        }
-        model Ticket {
-          id        String   @id @default(auto()) @map("_id") @db.ObjectId
-          code      String   @unique(map: "ticket_code")
-          url       String   @default("http://x//y") // not a comment inside the string
-          status    Status   @default(OPEN)
-          score     Float    @default(0.5)
-          tags      String[]
-          createdAt DateTime @default(now())
-          payload   Json?    @default("{}")
-          @@index([status, createdAt(sort: Desc)])
-          @@unique(fields: [code, status], map: "by_code_status")
-          @@map("tickets")
-        }
-        """)
-    schema = load_schema(path)
-    ticket = schema.models["Ticket"]
+TICKETS = """
+    type Geo {
+      lat Float
+      lng Float @default(0)
+    }
+    type Address {
+      street String @map("st")
+      city   String?
+      geo    Geo?
+      kind   Kind   @default(HOME)
+    }
+    enum Kind {
+      HOME   @map("home")
+      OFFICE
+    }
+    model Ticket {
+      id        String    @id @default(auto()) @map("_id") @db.ObjectId
+      code      String    @unique(map: "ticket_code")
+      title     String    @map("t")
+      kind      Kind      @default(OFFICE)
+      address   Address?  @map("addr")
+      stops     Address[]
+      tags      String[]  @default(["new"])
+      ownerId   String    @db.ObjectId
+      owner     Owner     @relation(fields: [ownerId], references: [id])
+      parentId  String?   @db.ObjectId
+      parent Ticket? @relation("Thread", fields: [parentId], references: [id], onDelete: NoAction, onUpdate: NoAction)
+      replies   Ticket[]  @relation("Thread")
+      body      String
+      score     Float     @default(0.5)
+      big       BigInt    @default(5)
+      payload   Json?     @default("{\\"a\\": [1]}")
+      due       DateTime  @default("2026-01-25T21:34:16Z")
+      token     String    @default(uuid())
+      createdAt DateTime  @default(now())
+      updatedAt DateTime  @updatedAt
+      @@index([kind, createdAt(sort: Desc)])
+      @@unique([code, kind], map: "by_code_kind")
+      @@unique([title, ownerId], name: "titleOwner")
+      @@index([address.street, address.geo.lat])
+      @@fulltext([body, title])
+      @@map("tickets")
+    }
+    model Owner {
+      id      String   @id @default(auto()) @map("_id") @db.ObjectId
+      email   String   @unique
+      nick    String?  @unique
+      tickets Ticket[]
+      @@map("owners_collection")
+    }
+    """
+
+
+@pytest.fixture(scope="module")
+def tickets(tmp_path_factory: pytest.TempPathFactory) -> Schema:
+    return load_schema(write_schema(tmp_path_factory.mktemp("tickets"), TICKETS))
+
+
+def test_map_names_give_the_collection_the_document_keys_and_the_stored_enum_values(tickets):
+    ticket = tickets.models["Ticket"]
     assert ticket.collection == "tickets"
-    assert schema.model_for_collection("tickets") is ticket
-    assert schema.enums == {"Status": ("OPEN", "CLOSED")}
-    assert ticket.fields["url"].default == "http://x//y"
-    assert ticket.fields["score"].default == 0.5
-    assert ticket.fields["payload"].default == "{}"
-    assert ticket.indexes == (Index("ticket_code", ("code",), True),
-                              Index("Ticket_status_createdAt_idx", ("status", "createdAt"), False),
-                              Index("by_code_status", ("code", "status"), True))
+    assert tickets.model_for_collection("tickets") is ticket
+    assert tickets.model_for_collection("Ticket") is None
+    assert tickets.models["Owner"].collection == "owners_collection"
+    assert ticket.fields["title"].db_name == "t" and ticket.fields["address"].db_name == "addr"
+    assert tickets.enums == {"Kind": ("home", "OFFICE")}
+    assert ticket.fields["kind"].kind == "enum" and ticket.fields["kind"].default == "OFFICE"
+    assert tickets.types["Address"].fields["kind"].default == "home"  # HOME is stored as its @map name
 
 
-def test_unknown_attributes_are_tolerated(tmp_path):
-    path = write_schema(tmp_path, """
-        model Note {
-          id    String @id @default(auto()) @map("_id") @db.ObjectId
-          body  String @db.String @ignore @custom.thing(1, [a, b], flag: true, obj: {x: 1})
-          @@ignore
-          @@schema("public")
-        }
-        """)
-    note = load_schema(path).models["Note"]
-    assert list(note.fields) == ["id", "body"]
-    assert note.indexes == ()
+def test_composite_types_are_read_with_their_fields(tickets):
+    address = tickets.types["Address"]
+    assert list(address.fields) == ["street", "city", "geo", "kind"]
+    assert address.fields["street"].db_name == "st"
+    assert (address.fields["geo"].kind, address.fields["geo"].type, address.fields["geo"].optional) == \
+        ("composite", "Geo", True)
+    stops = tickets.models["Ticket"].fields["stops"]
+    assert (stops.kind, stops.is_list, stops.optional) == ("composite", True, False)
+    assert "address" in tickets.models["Ticket"].fields and "owner" not in tickets.models["Ticket"].fields
 
+
+def test_defaults_of_every_kind_as_mongodb_stores_them(tickets):
+    fields = tickets.models["Ticket"].fields
+    assert fields["tags"].default == ["new"]
+    assert fields["score"].default == 0.5
+    assert fields["big"].default == 5 and isinstance(fields["big"].default, int)
+    assert fields["payload"].default == {"a": [1]}
+    assert fields["due"].default == datetime.datetime(2026, 1, 25, 21, 34, 16)
+    assert fields["token"].default == Function("uuid")
+    assert fields["createdAt"].default == NOW and fields["id"].default == AUTO
+    assert fields["updatedAt"].updated_at and not fields["updatedAt"].has_default
+    assert tickets.types["Geo"].fields["lng"].default == 0.0
+
+
+def test_relations_required_optional_self_and_back(tickets):
+    ticket = tickets.models["Ticket"]
+    assert ticket.relations["owner"].relation == Relation("Owner", ("ownerId",), ("id",), True)
+    assert ticket.relations["parent"].relation == Relation("Ticket", ("parentId",), ("id",), False)
+    assert ticket.relations["replies"].relation == Relation("Ticket", (), (), False)
+    assert tickets.models["Owner"].relations["tickets"].relation == Relation("Ticket", (), (), False)
+    assert ticket.required_relations() == [Relation("Owner", ("ownerId",), ("id",), True)]
+    assert ticket.fields["ownerId"].object_id and not ticket.fields["body"].object_id
+
+
+def test_every_index_kind_with_the_name_prisma_gives_it(tickets):
+    assert tickets.models["Ticket"].indexes == (
+        Index("ticket_code", ("code",), True, "unique"),
+        Index("tickets_kind_createdAt_idx", ("kind", "createdAt"), False, "normal", (1, -1)),
+        Index("tickets_addr_st_addr_geo_lat_idx", ("addr.st", "addr.geo.lat"), False, "normal"),
+        Index("by_code_kind", ("code", "kind"), True, "unique"),
+        Index("tickets_t_ownerId_key", ("t", "ownerId"), True, "unique"),  # name: is the client's, not the index's
+        Index("tickets_body_t_idx", ("body", "t"), False, "fulltext"),
+    )
+    assert tickets.models["Owner"].indexes == (
+        Index("owners_collection_email_key", ("email",), True, "unique"),
+        Index("owners_collection_nick_key", ("nick",), True, "unique"))
+    ticket = tickets.models["Ticket"]
+    assert ticket.indexes[1].keys() == [("kind", 1), ("createdAt", -1)]
+    assert ticket.indexes[5].keys() == [("body", "text"), ("t", "text")]
+    assert [f.name for f in ticket.field_at("addr.geo.lat")] == ["address", "geo", "lat"]
+
+
+def test_index_names_are_cut_at_mongodb_identifier_length_on_a_character_boundary():
+    assert index_name("User", ["email"], True) == "User_email_key"
+    long = index_name("C" * 100, ["é" * 20], False)
+    assert long.endswith("_idx") and len(long.encode()) <= 127
+    assert long == "C" * 100 + "_" + "é" * 11 + "_idx"  # 101 + 22 bytes: 123 is the cut
+
+
+# ---------------------------------------------------------------- embedded documents and copies
+
+def valid_ticket() -> dict:
+    return {"_id": ObjectId(), "code": "T-1", "t": "Broken lift", "kind": "OFFICE",
+            "addr": {"st": "1 rue de Paris", "city": None, "geo": {"lat": 48.85, "lng": 2.35}, "kind": "home"},
+            "stops": [{"st": "Gare", "kind": "OFFICE"}], "tags": [], "ownerId": ObjectId(), "body": "…",
+            "score": 1, "big": Int64(5), "due": datetime.datetime(2026, 1, 1), "token": "x",
+            "createdAt": datetime.datetime(2026, 1, 1), "updatedAt": datetime.datetime(2026, 1, 2)}
+
+
+def test_embedded_documents_are_checked_against_their_composite_type(tickets):
+    ticket = tickets.models["Ticket"]
+    assert validate_document(ticket, valid_ticket(), tickets.enums) == []
+    bad = valid_ticket()
+    bad["addr"] = {"city": 7, "geo": "here", "kind": "HOME", "floor": 2}
+    bad["stops"] = [{"st": "Gare", "kind": "home"}, "Quai"]
+    assert validate_document(ticket, bad, tickets.enums) == [
+        "unknown field 'addr.floor' (not in type Address)",
+        "missing required field 'addr.st'",
+        "'addr.city' must be String, got int",
+        "'addr.geo' must be a Geo (embedded document), got str",
+        "'addr.kind' is 'HOME', not a Kind value (home, OFFICE)",
+        "stops[1] must be a Address (embedded document), got str",
+    ]
+    assert validate_document(ticket, bad | {"addr": None, "stops": []}, tickets.enums) == []
+
+
+def test_unknown_fields_are_accepted_for_a_copy_only(tickets):
+    doc = valid_ticket() | {"legacyField": 1}
+    ticket = tickets.models["Ticket"]
+    assert validate_document(ticket, doc, tickets.enums) == ["unknown field 'legacyField' (not in model Ticket)"]
+    assert validate_document(ticket, doc, tickets.enums, allow_unknown=True) == []
+
+
+def test_a_copy_is_completed_with_prisma_defaults_where_a_required_field_is_absent(tickets):
+    ticket = tickets.models["Ticket"]
+    doc = valid_ticket()
+    created = doc["createdAt"]
+    for key in ("kind", "tags", "score", "big", "due", "createdAt", "updatedAt"):
+        del doc[key]
+    doc["addr"] = {"st": "1 rue de Paris", "geo": {"lat": 1.5}}
+    doc["legacyField"] = "kept"
+    completed, changed = complete(ticket, doc)
+    assert completed["kind"] == "OFFICE" and completed["score"] == 0.5 and completed["big"] == 5
+    assert completed["due"] == datetime.datetime(2026, 1, 25, 21, 34, 16)
+    assert completed["createdAt"] == completed["updatedAt"] == doc["_id"].generation_time.replace(tzinfo=None)
+    assert completed["createdAt"] != created  # never the clock, never a guess: the ObjectId's time
+    assert completed["addr"] == {"st": "1 rue de Paris", "geo": {"lat": 1.5, "lng": 0.0}, "kind": "home"}
+    assert "tags" not in completed  # a list reads as []
+    assert completed["legacyField"] == "kept"
+    assert sorted(changed) == ["addr.geo.lng", "addr.kind", "big", "createdAt", "due", "kind", "score",
+                               "updatedAt"]
+    assert validate_document(ticket, completed, tickets.enums, allow_unknown=True) == []
+    assert "kind" not in doc  # the source document is left alone
+
+
+def test_a_default_that_cannot_be_known_is_not_invented(tickets):
+    fields = tickets.models["Ticket"].fields
+    assert default_value(fields["token"], datetime.datetime(2026, 1, 1)) is MISSING
+    assert default_value(fields["createdAt"], None) is MISSING
+    assert default_value(fields["body"], datetime.datetime(2026, 1, 1)) is MISSING
+    doc = valid_ticket()
+    del doc["token"], doc["body"]
+    completed, _ = complete(tickets.models["Ticket"], doc)
+    assert validate_document(tickets.models["Ticket"], completed, tickets.enums) == [
+        "missing required field 'body'",
+        "missing field 'token': it is non-null, and its @default/@updatedAt applies only when Prisma creates "
+        "a document"]
+
+
+def test_a_null_in_an_optional_unique_part_is_left_out_of_a_copy(tickets):
+    owner = tickets.models["Owner"]
+    completed, changed = complete(owner, {"_id": ObjectId(), "email": "a@b.c", "nick": None})
+    assert "nick" not in completed and changed == ["nick (null left out of owners_collection_nick_key)"]
+
+
+# ---------------------------------------------------------------- what Prisma refuses
 
 @pytest.mark.parametrize(("body", "line", "message"), [
-    ("model A {\n  id String @id\n  name Strin\n}\n", 3, "unknown type 'Strin'"),
-    ("model A {\n  id String @id\n  name String @default(\n}\n", 3, "unexpected end of line"),
-    ("model A {\n  id String @id\n", 1, "not closed"),
-    ("model A {\n  id String @id\n  ???\n}\n", 3, "expected a field"),
-    ("modl A {\n}\n", 1, "blocks are not supported"),
-    ("type Address {\n  street String\n}\n", 1, "'type' blocks are not supported"),
-    ("model A {\n  id String @id\n  name String unique\n}\n", 3, "expected an attribute starting with @"),
-    ("model A {\n  id String @id\n  @@index([nope])\n}\n", 3, "which is not a scalar field"),
-    ("model A {\n  id String @id\n  id Int\n}\n", 3, "defined twice"),
-    ("model A {\n  id String @id\n}\nmodel B {\n  id String @id\n  a A @relation(fields: [aId], "
-     "references: [id])\n}\n", 6, "not a scalar field of B"),
-    ('model A {\n  id String @id @default("unterminated)\n}\n', 2, "unexpected text"),
+    ("model A {\n  id String @id @map(\"_id\") @db.ObjectId\n  name Strin\n}\n", 7,
+     'Type "Strin" is neither a built-in type, nor refers to another model, composite type, or enum.'),
+    ("model A {\n  id String @id @map(\"_id\") @db.ObjectId\n", 5, "This line is invalid"),
+    ("model A {\n  id String @id @map(\"_id\") @db.ObjectId\n  name String unique\n}\n", 7,
+     "This line is not a valid field or attribute definition"),
+    ("model A {\n  id String @id @map(\"_id\") @db.ObjectId\n  @@index([nope])\n}\n", 7,
+     "The index definition refers to the unknown fields: nope."),
+    ("model A {\n  id String @id @map(\"_id\") @db.ObjectId\n  bId String @db.ObjectId\n"
+     "  b B @relation(fields: [bId], references: [id])\n}\n", 8, 'Type "B" is neither a built-in type'),
+    ("model A {\n  id String @id @map(\"_id\") @db.ObjectId\n  id Int\n}\n", 7, "Field \"id\" is already defined"),
+    ("model A {\n  id String @id @map(\"_id\") @db.ObjectId\n  n Decimal\n}\n", 7,
+     "can't be of type Decimal"),
 ])
-def test_syntax_errors_name_the_file_and_line(tmp_path, body, line, message):
+def test_prisma_refuses_a_bad_schema_with_its_own_message_file_and_line(tmp_path, body, line, message):
     path = write_schema(tmp_path, body)
-    with pytest.raises(OpsError) as error:
+    with pytest.raises(SchemaError) as error:
         load_schema(path)
-    assert f"{path}:{line}:" in str(error.value)
+    assert f"{path}:{line}" in str(error.value)
     assert message in str(error.value)
+    assert "Prisma refuses the schema" in str(error.value)
+
+
+def test_a_schema_for_another_database_or_none_is_refused(tmp_path):
+    postgres = 'datasource db {\n  provider = "postgresql"\n  url = env("X")\n}\n'
+    with pytest.raises(OpsError, match='no datasource with provider = "mongodb" \\(found: postgresql\\)'):
+        load_schema(write_schema(tmp_path, "model A {\n  id Int @id\n}\n", datasource=postgres))
+    with pytest.raises(OpsError, match="found: none"):
+        load_schema(write_schema(tmp_path, "", datasource=""))
+
+
+def test_an_empty_schema_is_read_as_no_model(tmp_path):
+    assert load_schema(write_schema(tmp_path, "")).models == {}
 
 
 def test_an_unreadable_file_is_an_ops_error(tmp_path):
     with pytest.raises(OpsError, match="cannot read the Prisma schema"):
         load_schema(tmp_path / "missing.prisma")
+
+
+def test_a_schema_is_parsed_once_per_content(tmp_path):
+    path = write_schema(tmp_path, "model A {\n  id String @id @map(\"_id\") @db.ObjectId\n}\n")
+    first = load_schema(path)
+    assert load_schema(path) is first
+    path.write_text(path.read_text() + "model B {\n  id String @id @map(\"_id\") @db.ObjectId\n}\n")
+    assert list(load_schema(path).models) == ["A", "B"]
+    assert first.parse_seconds > 0

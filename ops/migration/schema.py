@@ -1,9 +1,12 @@
-"""The target Prisma schema, read from schema/schema.prisma, and checks of documents against it.
+"""The target Prisma schema as Prisma itself reads it, and checks of documents against it.
 
-A small parser for the subset Meeshy's schema uses: ``//`` comments, ``model`` and ``enum`` blocks
-(``datasource`` and ``generator`` are skipped), one field per line with its attributes, and the block
-attributes ``@@unique``, ``@@index`` and ``@@map``. Attributes it does not know are kept out of the
-model but tolerated, as Prisma's own would be.
+The schema is parsed by Prisma's own parser (``ops.migration.prisma``: ``get_dmmf`` of
+``@prisma/prisma-schema-wasm``): models, composite types, enums, fields (required, list, default,
+``@map``, native ObjectId), relations and indexes are Prisma's, never guessed. Two things Prisma
+computes but the DMMF does not carry are derived here with Prisma's own rules: the name of an index
+without ``map:`` (``ConstraintNames`` of prisma-engines: the collection's name, the mapped path of
+each field, ``_key`` or ``_idx``, cut at MongoDB's 127 bytes), and the value an enum stores (its
+``@map`` name).
 
 >>> schema = load_schema(DEFAULT_SCHEMA_PATH)
 >>> [i.name for i in schema.models["User"].indexes]
@@ -12,21 +15,43 @@ model but tolerated, as Prisma's own would be.
 
 from __future__ import annotations
 
+import base64
+import copy
 import datetime
+import hashlib
 import json
-import re
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bson import Binary, Decimal128, ObjectId
 
 from ops.errors import OpsError
+from ops.migration.prisma import read_dmmf
 
 DEFAULT_SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schema" / "schema.prisma"
 
-SCALAR_TYPES = frozenset({"String", "Int", "BigInt", "Float", "Decimal", "Boolean", "DateTime", "Json",
-                          "Bytes"})
+MAX_IDENTIFIER = 127  # max_identifier_length of Prisma's MongoDB connector
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Function:
+    """A default computed when Prisma creates a document: now(), auto(), uuid(), cuid(), …"""
+
+    name: str
+    args: tuple = field(default=(), compare=False)
+
+
+NOW, AUTO = Function("now"), Function("auto")
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING = _Missing()  # no value can be derived (see default_value)
 
 
 @dataclass(frozen=True)
@@ -40,13 +65,14 @@ class Relation:
 @dataclass(frozen=True)
 class Field:
     name: str
-    type: str  # a scalar type, an enum name or a model name
+    type: str  # a scalar type, an enum, a composite type or a model name
+    kind: str  # "scalar", "enum", "composite" (an embedded document) or "relation" (not stored)
     optional: bool
     is_list: bool
     is_id: bool
     object_id: bool  # @db.ObjectId
     db_name: str  # the key in the MongoDB document (@map)
-    default: object | None  # "now"/"auto" for now()/auto(); a list default is shared: copy it before use
+    default: object | None  # a literal as stored, or a Function; a list default is shared: copy it
     has_default: bool
     updated_at: bool
     unique: bool
@@ -55,18 +81,34 @@ class Field:
 
 @dataclass(frozen=True)
 class Index:
-    name: str  # as `prisma db push` names it
-    fields: tuple[str, ...]  # document keys
+    name: str  # the name Prisma gives it
+    fields: tuple[str, ...]  # document keys; a composite type's field is a dotted path
     unique: bool
+    kind: str = "normal"  # "normal", "unique" or "fulltext"
+    orders: tuple[int, ...] = ()  # 1 or -1 per key (sort: Desc); () when all ascending
+
+    def keys(self) -> list[tuple[str, int | str]]:
+        """The key specification for create_index."""
+        if self.kind == "fulltext":
+            return [(f, "text") for f in self.fields]
+        return [(f, self.orders[i] if self.orders else 1) for i, f in enumerate(self.fields)]
+
+
+@dataclass(frozen=True)
+class CompositeType:
+    name: str
+    fields: dict[str, Field]
+    types: dict[str, CompositeType] = field(repr=False, compare=False)  # every composite type of the schema
 
 
 @dataclass(frozen=True)
 class Model:
     name: str
     collection: str
-    fields: dict[str, Field]  # stored scalar fields, by model field name
+    fields: dict[str, Field]  # stored fields (scalars, enums, composite types), by model field name
     relations: dict[str, Field]  # virtual relation fields, back-relations included
     indexes: tuple[Index, ...]  # besides _id_
+    types: dict[str, CompositeType] = field(default_factory=dict, repr=False, compare=False)
 
     def required_fields(self) -> list[Field]:
         """Fields a document must be given: non-null, not a list, no default, not @updatedAt, not the id."""
@@ -81,358 +123,303 @@ class Model:
         return [f.relation for f in self.relations.values()
                 if f.relation is not None and f.relation.fields and f.relation.required]
 
+    def field_at(self, path: str) -> list[Field]:
+        """The fields along a document path (``address.street``): the model's, then composite types'."""
+        found: list[Field] = []
+        fields = self.fields
+        for part in path.split("."):
+            spec = next((f for f in fields.values() if f.db_name == part), None)
+            if spec is None:
+                raise KeyError(f"{self.name} has no field at {path!r}")
+            found.append(spec)
+            fields = self.types[spec.type].fields if spec.kind == "composite" else {}
+        return found
+
 
 @dataclass(frozen=True)
 class Schema:
     models: dict[str, Model]
-    enums: dict[str, tuple[str, ...]]
+    enums: dict[str, tuple[str, ...]]  # the values as stored (an enum value's @map name, else its name)
+    types: dict[str, CompositeType] = field(default_factory=dict)
+    path: Path | None = None
+    parse_seconds: float = 0.0  # Prisma's parse, node's start included
 
     def model_for_collection(self, collection: str) -> Model | None:
         return next((m for m in self.models.values() if m.collection == collection), None)
 
 
-# ---------------------------------------------------------------- attribute arguments
+# ---------------------------------------------------------------- reading
 
-@dataclass(frozen=True)
-class _Call:
-    """A function in an argument: now(), auto(), or a field with options such as createdAt(sort: Desc)."""
-
-    name: str
-
-
-_TOKEN = re.compile(r'\s*(?:(?P<str>"(?:[^"\\]|\\.)*")|(?P<num>-?\d+(?:\.\d+)?(?![\w.]))'
-                    r'|(?P<at>@@?)|(?P<name>[A-Za-z_][\w.]*)|(?P<punct>[\[\](){},:=?]))')
-
-
-class _Tokens:
-    def __init__(self, text: str, where: str) -> None:
-        self.items: list[tuple[str, str]] = []
-        self.where = where
-        pos = 0
-        text = text.rstrip()
-        while pos < len(text):
-            match = _TOKEN.match(text, pos)
-            if match is None or match.end() == pos:
-                raise self.error(f"unexpected text {text[pos:].strip()[:30]!r}")
-            kind = match.lastgroup or ""
-            self.items.append((kind, match.group(kind)))
-            pos = match.end()
-        self.pos = 0
-
-    def error(self, message: str) -> OpsError:
-        return OpsError(f"{self.where}: {message}")
-
-    def peek(self) -> str | None:
-        return self.items[self.pos][1] if self.pos < len(self.items) else None
-
-    def take(self, expected: str | None = None) -> tuple[str, str]:
-        if self.pos >= len(self.items):
-            raise self.error(f"unexpected end of line{f', expected {expected!r}' if expected else ''}")
-        kind, text = self.items[self.pos]
-        if expected is not None and text != expected:
-            raise self.error(f"expected {expected!r}, found {text!r}")
-        self.pos += 1
-        return kind, text
-
-    def value(self) -> object:
-        kind, text = self.take()
-        if kind == "str":
-            return json.loads(text) if "\\" in text else text[1:-1]
-        if kind == "num":
-            return float(text) if "." in text else int(text)
-        if text == "[":
-            items = []
-            while self.peek() != "]":
-                items.append(self.value())
-                if self.peek() == ",":
-                    self.take()
-            self.take("]")
-            return items
-        if text == "{":
-            obj = {}
-            while self.peek() != "}":
-                key = self.value()
-                self.take(":")
-                obj[key] = self.value()
-                if self.peek() == ",":
-                    self.take()
-            self.take("}")
-            return obj
-        if kind == "name":
-            if self.peek() == "(":
-                self.arguments()
-                return _Call(text)
-            return {"true": True, "false": False, "null": None}.get(text, text)
-        raise self.error(f"unexpected {text!r}")
-
-    def arguments(self) -> tuple[list[object], dict[str, object]]:
-        """``( a, key: b, … )`` after an attribute or a function name."""
-        positional: list[object] = []
-        named: dict[str, object] = {}
-        self.take("(")
-        while self.peek() != ")":
-            if self.pos + 1 < len(self.items) and self.items[self.pos + 1][1] == ":" \
-                    and self.items[self.pos][0] == "name":
-                key = self.take()[1]
-                self.take(":")
-                named[key] = self.value()
-            else:
-                positional.append(self.value())
-            if self.peek() == ",":
-                self.take()
-        self.take(")")
-        return positional, named
-
-    def attributes(self) -> list[tuple[str, list[object], dict[str, object]]]:
-        """The rest of the line as ``@name(args)`` attributes (``@@`` ones keep their ``@@``)."""
-        found = []
-        while self.peek() is not None:
-            kind, at = self.take()
-            if kind != "at":
-                raise self.error(f"expected an attribute starting with @, found {at!r}")
-            name = at + self.take()[1]
-            args: tuple[list[object], dict[str, object]] = ([], {})
-            if self.peek() == "(":
-                args = self.arguments()
-            found.append((name, *args))
-        return found
-
-
-# ---------------------------------------------------------------- the file
-
-_BLOCK_START = re.compile(r"^(\w+)\s+(\w+)\s*\{$")
-_FIELD = re.compile(r"^(\w+)\s+(\w+)(\[\]|\?)?(?:\s+(.*))?$")
-
-
-@dataclass
-class _RawField:
-    line: int
-    name: str
-    type: str
-    modifier: str
-    attrs: list[tuple[str, list[object], dict[str, object]]]
-
-
-@dataclass
-class _RawModel:
-    line: int
-    name: str
-    fields: list[_RawField]
-    block_attrs: list[tuple[int, str, list[object], dict[str, object]]]
-
-
-def _strip_comment(line: str) -> str:
-    """Cut a ``//`` comment, but not a ``//`` inside a string."""
-    in_string = False
-    for i, char in enumerate(line):
-        if char == '"' and (i == 0 or line[i - 1] != "\\"):
-            in_string = not in_string
-        elif char == "/" and not in_string and line[i:i + 2] == "//":
-            return line[:i]
-    return line
+_cache: dict[tuple[str, str], Schema] = {}
 
 
 def load_schema(path: str | Path) -> Schema:
-    """Parse a schema.prisma. Raises OpsError naming file:line on an unreadable file or a syntax error."""
+    """Read a schema.prisma with Prisma's parser. OpsError on an unreadable file; SchemaError with
+    Prisma's message (file:line) when Prisma refuses it; OpsError when its datasource is not MongoDB.
+    A schema read once is not read again in this process while its content is the same."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise OpsError(f"cannot read the Prisma schema {path}: {exc}") from exc
-    raw_models, enums = _parse_blocks(text, str(path))
-    models = {raw.name: _build_model(raw, raw_models, enums, str(path)) for raw in raw_models.values()}
-    return Schema(models, enums)
+    key = (str(path.resolve()), hashlib.sha256(text.encode()).hexdigest())
+    if key not in _cache:
+        dmmf = read_dmmf(path, text)
+        if "mongodb" not in dmmf.providers:
+            found = ", ".join(dmmf.providers) or "none"
+            raise OpsError(f"the Prisma schema {path} has no datasource with provider = \"mongodb\" "
+                           f"(found: {found}); the target is a MongoDB database")
+        _cache[key] = replace(build_schema(dmmf.datamodel), path=path, parse_seconds=dmmf.seconds)
+    return _cache[key]
 
 
-def _parse_blocks(text: str, source: str) -> tuple[dict[str, _RawModel], dict[str, tuple[str, ...]]]:
-    models: dict[str, _RawModel] = {}
-    enums: dict[str, tuple[str, ...]] = {}
-    kind, current, start = None, None, 0
-    enum_values: list[str] = []
-    for number, raw_line in enumerate(text.splitlines(), start=1):
-        line = _strip_comment(raw_line).strip()
-        where = f"{source}:{number}"
-        if not line:
+def build_schema(datamodel: dict) -> Schema:
+    """The Schema of a DMMF datamodel (``get_dmmf(...).datamodel``)."""
+    enum_values = {e["name"]: {v["name"]: v.get("dbName") or v["name"] for v in e["values"]}
+                   for e in datamodel["enums"]}
+    type_names = {t["name"] for t in datamodel["types"]}
+    types: dict[str, CompositeType] = {}
+    for raw in datamodel["types"]:
+        types[raw["name"]] = CompositeType(
+            raw["name"], {f["name"]: _field(f, enum_values, type_names) for f in raw["fields"]}, types)
+    models: dict[str, Model] = {}
+    for raw in datamodel["models"]:
+        fields: dict[str, Field] = {}
+        relations: dict[str, Field] = {}
+        for f in raw["fields"]:
+            spec = _field(f, enum_values, type_names)
+            (relations if spec.kind == "relation" else fields)[spec.name] = spec
+        models[raw["name"]] = Model(raw["name"], raw.get("dbName") or raw["name"], fields, relations, (), types)
+    indexes: dict[str, list[Index]] = defaultdict(list)
+    for raw in datamodel["indexes"]:
+        if raw["type"] == "id":  # the _id_ index MongoDB always has
             continue
-        if kind is None:
-            match = _BLOCK_START.match(line)
-            if match is None:
-                raise OpsError(f"{where}: expected a block such as 'model Name {{', found {line[:40]!r}")
-            kind, current, start = match.group(1), match.group(2), number
-            if kind not in ("model", "enum", "datasource", "generator"):
-                raise OpsError(f"{where}: '{kind}' blocks are not supported (only model, enum, "
-                               "datasource and generator)")
-            if (current in models or current in enums) and kind in ("model", "enum"):
-                raise OpsError(f"{where}: {current} is defined twice")
-            if kind == "model":
-                models[current] = _RawModel(number, current, [], [])
-            enum_values = []
+        model = models[raw["model"]]
+        paths = [_mapped_path(model, f["name"]) for f in raw["fields"]]
+        unique = raw["type"] == "unique"
+        name = raw.get("dbName") or index_name(model.collection, [part for p in paths for part in p], unique)
+        orders = tuple(-1 if f.get("sortOrder") == "desc" else 1 for f in raw["fields"])
+        indexes[model.name].append(Index(name, tuple(".".join(p) for p in paths), unique, raw["type"],
+                                         orders if -1 in orders else ()))
+    models = {name: replace(model, indexes=tuple(indexes[name])) for name, model in models.items()}
+    return Schema(models, {name: tuple(values.values()) for name, values in enum_values.items()}, types)
+
+
+def index_name(collection: str, parts: list[str], unique: bool) -> str:
+    """The name Prisma gives an index without ``map:`` (prisma-engines ``ConstraintNames``)."""
+    suffix = "_key" if unique else "_idx"
+    out = f"{collection}_{'_'.join(parts)}".encode()
+    limit = MAX_IDENTIFIER - len(suffix)
+    if len(out) >= limit:
+        out = out[:limit]
+    return out.decode("utf-8", errors="ignore") + suffix
+
+
+def _mapped_path(model: Model, path: str) -> list[str]:
+    """A DMMF index field (``address.street``, model field names) as stored keys (their @map names)."""
+    parts: list[str] = []
+    fields = {**model.fields, **model.relations}
+    for part in path.split("."):
+        spec = fields[part]
+        parts.append(spec.db_name)
+        fields = model.types[spec.type].fields if spec.kind == "composite" else {}
+    return parts
+
+
+def _field(raw: dict, enum_values: dict[str, dict[str, str]], type_names: set[str]) -> Field:
+    kind = raw["kind"]
+    if kind == "object":
+        kind = "composite" if raw["type"] in type_names else "relation"
+    relation = None
+    if kind == "relation":
+        relation = Relation(raw["type"], tuple(raw.get("relationFromFields") or ()),
+                            tuple(raw.get("relationToFields") or ()),
+                            required=raw["isRequired"] and not raw["isList"])
+    native = raw.get("nativeType")
+    has_default = bool(raw.get("hasDefaultValue"))
+    default = _default(raw, kind, enum_values) if has_default else None
+    return Field(raw["name"], raw["type"], kind, optional=not raw["isRequired"], is_list=raw["isList"],
+                 is_id=bool(raw.get("isId")), object_id=bool(native) and native[0] == "ObjectId",
+                 db_name=raw.get("dbName") or raw["name"], default=default, has_default=has_default,
+                 updated_at=bool(raw.get("isUpdatedAt")), unique=bool(raw.get("isUnique")), relation=relation)
+
+
+def _default(raw: dict, kind: str, enum_values: dict[str, dict[str, str]]) -> object:
+    value = raw.get("default")
+    if isinstance(value, dict) and "name" in value:
+        return Function(value["name"], tuple(json.dumps(a) for a in value.get("args", [])))
+    return _literal(raw["type"], kind, value, enum_values)
+
+
+def _literal(type_name: str, kind: str, value: object, enum_values: dict[str, dict[str, str]]) -> object:
+    """A DMMF default as MongoDB stores it."""
+    if isinstance(value, list):
+        return [_literal(type_name, kind, v, enum_values) for v in value]
+    if value is None:
+        return None
+    if kind == "enum":
+        return enum_values[type_name].get(value, value)
+    if type_name in ("Int", "BigInt"):
+        return int(value)
+    if type_name == "Float":
+        return float(value)
+    if type_name == "DateTime":
+        moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        return moment.astimezone(datetime.UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    if type_name == "Json" and isinstance(value, str):
+        return json.loads(value)
+    if type_name == "Bytes" and isinstance(value, str):
+        return base64.b64decode(value)
+    return value
+
+
+# ---------------------------------------------------------------- defaults
+
+def creation_time(doc: dict) -> datetime.datetime | None:
+    """When a document was created: its createdAt, else its ObjectId's time; never the clock."""
+    value = doc.get("createdAt")
+    if isinstance(value, datetime.datetime):
+        return value
+    _id = doc.get("_id")
+    if isinstance(_id, ObjectId):
+        return _id.generation_time.replace(tzinfo=None)
+    return None
+
+
+def default_value(spec: Field, created: datetime.datetime | None) -> object:
+    """What Prisma would have written for an absent field when it created the document, derived
+    without the clock so that the same document always gives the same value; MISSING when nothing
+    can be derived (no default, or a function such as uuid() whose value cannot be known)."""
+    if spec.updated_at or spec.default == NOW:
+        return created if created is not None else MISSING
+    if not spec.has_default or isinstance(spec.default, Function):
+        return MISSING
+    return copy.deepcopy(spec.default)
+
+
+def complete(model: Model, doc: dict) -> tuple[dict, list[str]]:
+    """A copied document as Prisma can read it: ``doc`` with Prisma's default wherever a required
+    field is absent (in embedded documents too), and without the explicit nulls in a unique key's
+    optional part (MongoDB indexes null and missing alike, so they would collide; Prisma reads a
+    missing optional field as null). Returns the document and the paths it filled or cleared; every
+    other value is kept as it is, fields the model does not know included."""
+    out = dict(doc)
+    changed: list[str] = []
+    _fill(model.fields, model.types, out, creation_time(doc), changed, "")
+    for index in model.unique_keys():
+        for key in index.fields:
+            if "." not in key and key in out and out[key] is None:
+                del out[key]
+                changed.append(f"{key} (null left out of {index.name})")
+    return out, changed
+
+
+def _fill(fields: dict[str, Field], types: dict[str, CompositeType], doc: dict,
+          created: datetime.datetime | None, changed: list[str], prefix: str) -> None:
+    for spec in fields.values():
+        key = spec.db_name
+        if key in doc:
+            value = doc[key]
+            if spec.kind == "composite" and isinstance(value, dict):
+                doc[key] = inner = dict(value)
+                _fill(types[spec.type].fields, types, inner, created, changed, f"{prefix}{key}.")
+            elif spec.kind == "composite" and spec.is_list and isinstance(value, list):
+                doc[key] = items = [dict(v) if isinstance(v, dict) else v for v in value]
+                for item in items:
+                    if isinstance(item, dict):
+                        _fill(types[spec.type].fields, types, item, created, changed, f"{prefix}{key}[].")
             continue
-        if line == "}":
-            if kind == "enum":
-                enums[current] = tuple(enum_values)
-            kind = None
+        if spec.optional or spec.is_list or spec.is_id:
             continue
-        if kind in ("datasource", "generator"):
-            continue
-        if kind == "enum":
-            if not line.startswith("@@"):
-                value, _, rest = line.partition(" ")
-                if not re.fullmatch(r"\w+", value):
-                    raise OpsError(f"{where}: invalid enum value {value!r}")
-                _Tokens(rest, where).attributes()  # syntax check of @map and the like
-                enum_values.append(value)
-            continue
-        model = models[current]
-        if line.startswith("@@"):
-            name, positional, named = _Tokens(line, where).attributes()[0]
-            model.block_attrs.append((number, name, positional, named))
-            continue
-        match = _FIELD.match(line)
-        if match is None:
-            raise OpsError(f"{where}: expected a field 'name Type @attributes', found {line[:40]!r}")
-        attrs = _Tokens(match.group(4) or "", where).attributes()
-        model.fields.append(_RawField(number, match.group(1), match.group(2), match.group(3) or "", attrs))
-    if kind is not None:
-        raise OpsError(f"{source}:{start}: the {kind} block {current} is not closed with '}}'")
-    return models, enums
-
-
-def _build_model(raw: _RawModel, all_models: dict[str, _RawModel], enums: dict[str, tuple[str, ...]],
-                 source: str) -> Model:
-    fields: dict[str, Field] = {}
-    relations: dict[str, Field] = {}
-    relation_lines: dict[str, int] = {}
-    for rf in raw.fields:
-        where = f"{source}:{rf.line}"
-        if rf.name in fields or rf.name in relations:
-            raise OpsError(f"{where}: field {raw.name}.{rf.name} is defined twice")
-        if rf.type not in SCALAR_TYPES and rf.type not in enums and rf.type not in all_models:
-            raise OpsError(f"{where}: unknown type {rf.type!r} for {raw.name}.{rf.name} "
-                           "(not a scalar type, an enum or a model of this file)")
-        attrs = {name: (positional, named) for name, positional, named in rf.attrs}
-        default_args = attrs.get("@default", ([None], {}))[0]
-        default = default_args[0] if default_args else None
-        if isinstance(default, _Call):
-            default = default.name
-        relation = None
-        if rf.type in all_models:
-            positional, named = attrs.get("@relation", ([], {}))
-            relation = Relation(rf.type, tuple(_names(named.get("fields", []))),
-                                tuple(_names(named.get("references", []))),
-                                required=not rf.modifier)
-            relation_lines[rf.name] = rf.line
-        db_name = attrs["@map"][0][0] if attrs.get("@map", ([], {}))[0] else rf.name
-        field = Field(rf.name, rf.type, rf.modifier == "?", rf.modifier == "[]", "@id" in attrs,
-                      "@db.ObjectId" in attrs, str(db_name), default, "@default" in attrs,
-                      "@updatedAt" in attrs, "@unique" in attrs, relation)
-        (relations if relation else fields)[rf.name] = field
-    for name, field in relations.items():
-        for fk in field.relation.fields:
-            if fk not in fields:
-                raise OpsError(f"{source}:{relation_lines[name]}: relation {raw.name}.{name} names "
-                               f"fields: [{fk}], which is not a scalar field of {raw.name}")
-    return Model(raw.name, _collection(raw), fields, relations, _indexes(raw, fields, source))
-
-
-def _names(values: object) -> list[str]:
-    """Field references in a list: plain names, or createdAt(sort: Desc) calls."""
-    return [v.name if isinstance(v, _Call) else str(v) for v in (values if isinstance(values, list) else [])]
-
-
-def _collection(raw: _RawModel) -> str:
-    for _, name, positional, named in raw.block_attrs:
-        if name == "@@map":
-            return str(positional[0] if positional else named.get("name", raw.name))
-    return raw.name
-
-
-def _indexes(raw: _RawModel, fields: dict[str, Field], source: str) -> tuple[Index, ...]:
-    indexes: list[Index] = []
-
-    def add(model_fields: list[str], unique: bool, custom_name: object, line: int) -> None:
-        for name in model_fields:
-            if name not in fields:
-                raise OpsError(f"{source}:{line}: index of {raw.name} names {name!r}, "
-                               "which is not a scalar field")
-        keys = tuple(fields[name].db_name for name in model_fields)
-        suffix = "key" if unique else "idx"
-        indexes.append(Index(str(custom_name or f"{raw.name}_{'_'.join(keys)}_{suffix}"), keys, unique))
-
-    for rf in raw.fields:
-        for name, _, named in rf.attrs:
-            if name == "@unique":
-                add([rf.name], True, named.get("map"), rf.line)
-    for line, name, positional, named in raw.block_attrs:
-        if name in ("@@unique", "@@index"):
-            add(_names(named.get("fields", positional[0] if positional else [])), name == "@@unique",
-                named.get("map"), line)
-    return tuple(indexes)
+        value = default_value(spec, created)
+        if value is not MISSING:
+            doc[key] = value
+            changed.append(prefix + key)
 
 
 # ---------------------------------------------------------------- documents
 
-def validate_document(model: Model, doc: dict, enums: dict[str, tuple[str, ...]]) -> list[str]:
+def validate_document(model: Model, doc: dict, enums: dict[str, tuple[str, ...]], *,
+                      allow_unknown: bool = False) -> list[str]:
     """What would stop Prisma from reading ``doc`` as a ``model``; [] when it is valid.
 
     A missing non-null field is a problem even when it has a @default or is @updatedAt: Prisma applies
-    those only when it creates a document. A missing list reads as [] and is accepted. Values are never
+    those only when it creates a document. A missing list reads as [] and is accepted. A field the
+    model does not know is a problem unless ``allow_unknown`` (Prisma ignores it; a copied document
+    keeps it). Embedded documents of composite types are checked the same way. Values are never
     quoted (they may be secrets); only their types are.
     """
+    return _problems(f"model {model.name}", model.fields, model.types, doc, enums, allow_unknown, "")
+
+
+def _problems(owner: str, fields: dict[str, Field], types: dict[str, CompositeType], doc: dict,
+              enums: dict[str, tuple[str, ...]], allow_unknown: bool, prefix: str) -> list[str]:
     problems: list[str] = []
-    by_key = {f.db_name: f for f in model.fields.values()}
-    problems += [f"unknown field {key!r} (not in model {model.name})" for key in doc if key not in by_key]
-    for key, field in by_key.items():
+    by_key = {f.db_name: f for f in fields.values()}
+    if not allow_unknown:
+        problems += [f"unknown field {prefix + key!r} (not in {owner})" for key in doc if key not in by_key]
+    for key, spec in by_key.items():
+        shown = prefix + key
         if key not in doc:
-            if field.optional or field.is_list:
+            if spec.optional or spec.is_list:
                 continue
-            if field.has_default or field.updated_at:
-                problems.append(f"missing field {key!r}: it is non-null, and its @default/@updatedAt "
+            if spec.has_default or spec.updated_at:
+                problems.append(f"missing field {shown!r}: it is non-null, and its @default/@updatedAt "
                                 "applies only when Prisma creates a document")
             else:
-                problems.append(f"missing required field {key!r}")
+                problems.append(f"missing required field {shown!r}")
             continue
         value = doc[key]
         if value is None:
-            if not field.optional:
-                problems.append(f"null in non-optional field {key!r}")
+            if not spec.optional:
+                problems.append(f"null in non-optional field {shown!r}")
             continue
-        if field.is_list:
+        if spec.is_list:
             if not isinstance(value, list):
-                problems.append(f"{key!r} must be a list of {_expected(field)}, got {type(value).__name__}")
+                problems.append(f"{shown!r} must be a list of {_expected(spec)}, got {type(value).__name__}")
                 continue
             for i, item in enumerate(value):
-                problem = _type_problem(field, item, enums)
-                if problem:
-                    problems.append(f"{key}[{i}] {problem}")
+                problems += _value_problems(spec, item, f"{shown}[{i}]", f"{shown}[{i}]", types, enums,
+                                            allow_unknown)
         else:
-            problem = _type_problem(field, value, enums)
-            if problem:
-                problems.append(f"{key!r} {problem}")
+            problems += _value_problems(spec, value, repr(shown), shown, types, enums, allow_unknown)
     return problems
 
 
-def _expected(field: Field) -> str:
-    return "an ObjectId" if field.object_id else field.type
+def _value_problems(spec: Field, value: object, label: str, path: str, types: dict[str, CompositeType],
+                    enums: dict[str, tuple[str, ...]], allow_unknown: bool) -> list[str]:
+    if spec.kind == "composite":
+        if not isinstance(value, dict):
+            return [f"{label} must be {_expected(spec)}, got {type(value).__name__}"]
+        return _problems(f"type {spec.type}", types[spec.type].fields, types, value, enums, allow_unknown,
+                         path + ".")
+    problem = _type_problem(spec, value, enums)
+    return [f"{label} {problem}"] if problem else []
 
 
-def _type_problem(field: Field, value: object, enums: dict[str, tuple[str, ...]]) -> str | None:
-    if field.type in enums:
-        if not isinstance(value, str) or value not in enums[field.type]:
+def _expected(spec: Field) -> str:
+    if spec.kind == "composite":
+        return f"a {spec.type} (embedded document)"
+    return "an ObjectId" if spec.object_id else spec.type
+
+
+def _type_problem(spec: Field, value: object, enums: dict[str, tuple[str, ...]]) -> str | None:
+    if spec.kind == "enum":
+        if not isinstance(value, str) or value not in enums[spec.type]:
             shown = repr(value) if isinstance(value, str) else type(value).__name__
-            return f"is {shown}, not a {field.type} value ({', '.join(enums[field.type])})"
+            return f"is {shown}, not a {spec.type} value ({', '.join(enums[spec.type])})"
         return None
-    if field.object_id:
+    if spec.object_id:
         ok = isinstance(value, ObjectId)
-    elif field.type == "Json":
+    elif spec.type == "Json":
         ok = True
-    elif field.type in ("Int", "BigInt"):
+    elif spec.type in ("Int", "BigInt"):
         ok = isinstance(value, int) and not isinstance(value, bool)
-        if ok and field.type == "Int" and not _INT32_MIN <= value <= _INT32_MAX:
+        if ok and spec.type == "Int" and not _INT32_MIN <= value <= _INT32_MAX:
             return "is outside the 32-bit range of Int"
-    elif field.type == "Float":
+    elif spec.type == "Float":
         ok = isinstance(value, int | float) and not isinstance(value, bool)
     else:
         ok = isinstance(value, {"String": str, "Boolean": bool, "DateTime": datetime.datetime,
-                                "Decimal": Decimal128, "Bytes": bytes | Binary}[field.type])
-    return None if ok else f"must be {_expected(field)}, got {type(value).__name__}"
+                                "Decimal": Decimal128, "Bytes": bytes | Binary}[spec.type])
+    return None if ok else f"must be {_expected(spec)}, got {type(value).__name__}"

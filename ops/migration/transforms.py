@@ -10,14 +10,13 @@ Fields the target model does not have are left out; the engine counts them in th
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bson import ObjectId
 
-from ops.migration.schema import Model, Schema
+from ops.migration.schema import MISSING, Model, Schema, default_value
 
 
 class Rejected(Exception):
@@ -66,8 +65,8 @@ def _finish(model: Model, legacy: dict, target: dict) -> dict:
             continue  # an explicit legacy null stays null
         if spec.updated_at:
             target[key] = target.get("createdAt", created)
-        elif spec.has_default:
-            target[key] = created if spec.default == "now" else copy.copy(spec.default)
+        elif spec.has_default and (value := default_value(spec, created)) is not MISSING:
+            target[key] = value
     # A null in a unique key would collide with every other null (MongoDB indexes null and missing
     # alike); Prisma reads a missing optional field as null, so leave it out.
     for index in model.unique_keys():
