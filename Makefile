@@ -1,4 +1,5 @@
-# Every target installs what it needs first; a fresh machine needs only python3, Go and Node.
+# Every target installs what it needs first; a fresh machine needs only python3, Go, Node and root
+# (apt-get for docker.io, debootstrap, openssh-server and chromium).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +7,7 @@ SCALE ?= 1.0
 
 .PHONY: setup test rehearse lint bench clean chromium
 
-setup: $(VENV)/.installed .tools/bin/ferretdb node_modules/.installed chromium
+setup: $(VENV)/.installed .tools/bin/ferretdb node_modules/.installed chromium replica-tools
 
 $(VENV)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -27,11 +28,12 @@ chromium: $(VENV)/.installed
 	@test -x /usr/bin/chromium || $(BIN)/python -c 'import sys; from sandbox.web.browser import playwright_chromium_installed as p; sys.exit(not p())' \
 		|| (apt-get update -qq && apt-get install -y -qq chromium)
 
+# loadfile: the tests of one module share its fixtures on one worker (the replica journey is one per module).
 test: setup
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist loadfile
 
 rehearse: setup
-	$(BIN)/meeshy-ops rehearse --scale $(SCALE) --report-dir reports
+	$(BIN)/meeshy-ops rehearse --scale $(SCALE) --rollback-drill --report-dir reports
 
 lint: setup
 	$(BIN)/ruff check .

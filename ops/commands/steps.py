@@ -10,7 +10,7 @@ import click
 
 from ops.site import load_site
 
-DEFAULT_SITE = Path("var/replica/site.json")
+DEFAULT_SITE = Path("var/replica/workstation/site.json")
 
 
 def step_options(confirms: bool = False):

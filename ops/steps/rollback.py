@@ -53,9 +53,10 @@ def rollback(site: Site, snapshot: str | None = None) -> dict:
         host.run("docker run --rm --network none --entrypoint sh -v %s:/to -v %s/volumes:/from:ro %s -c %s",
                  volume, snap, image, f"find /to -mindepth 1 -delete && tar -C /to -xzf /from/{volume}.tar.gz",
                  timeout=VOLUME_TIMEOUT_S)
+    recorded = json.loads(host.read_text(f"{snap}/docker/images.json"))
+    _retag(site, recorded)
     seconds = site.engine.up(prod, HEALTH_DEADLINE_S)
     wait_healthy(site.gateway_urls["production"] + "/health", HEALTH_DEADLINE_S, "the old production", site.tls)
-    recorded = json.loads(host.read_text(f"{snap}/docker/images.json"))
     running = site.engine.images(prod)
     differing = [s for s, i in recorded.items() if running.get(s, {}).get("id") != i["id"]]
     report = {"snapshot": snapshot, "collections": len(record.collections), "documents": record.documents,
@@ -64,8 +65,16 @@ def rollback(site: Site, snapshot: str | None = None) -> dict:
     site.write_state(f"{prod.state_dir}/rollback.json", report)
     if differing:
         raise OpsError(f"rolled back, but {', '.join(differing)} run other images than the snapshot's "
-                       f"(see {snap}/docker/images.json): a tag was moved since the capture")
+                       f"(see {snap}/docker/images.json): the recorded images are no longer on the server")
     site.echo(f"rolled back to {snapshot}: {record.documents} documents in {len(record.collections)} collections "
               "equal the snapshot (counts and content hashes); .env and compose file restored byte for byte; "
               "old images running; production healthy")
     return report
+
+
+def _retag(site: Site, recorded: dict[str, dict[str, str]]) -> None:
+    """Each reference the snapshot recorded points again at the image id it ran, when that image is still
+    on the server: a tag moved since the capture (a new ``latest`` pulled) must not change what comes back."""
+    for image in recorded.values():
+        if site.host.run("docker image inspect %s", image["id"], check=False, timeout=30).ok:
+            site.host.run("docker tag %s %s", image["id"], image["ref"], timeout=30)

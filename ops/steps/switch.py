@@ -130,6 +130,7 @@ def switch(site: Site) -> dict:
         probe.stop()
     downtime = probe.downtime() or 0.0
     report.update({"downtime_s": round(downtime, 2), "gateway_url": public, "probe_writes": probe.accepted,
+                   "probe_throttled": probe.throttled,
                    "images_after": site.engine.images(prod), "staging": "writers stopped; database kept"})
     site.write_state(f"{prod.state_dir}/switch.json", report)
     verdict = "within" if downtime <= DOWNTIME_LIMIT_S else "ABOVE"

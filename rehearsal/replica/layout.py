@@ -52,13 +52,15 @@ def env_text(ports: Ports, admin_password: str) -> str:
     users = _apr1(ADMIN_USER, admin_password)
     real = {
         "DOMAIN": "meeshy.me", "NODE_ENV": "production", "MONGODB_DATABASE": "meeshy",
-        "DATABASE_URL": "mongodb://database:27017/meeshy?directConnection=true",
+        "DATABASE_URL": "mongodb://database:27017/meeshy?replicaSet=rs0&directConnection=true",
         "GATEWAY_IMAGE": f"meeshy-replica/gateway:{OLD}", "TRANSLATOR_IMAGE": f"meeshy-replica/translator:{OLD}",
         "FRONTEND_IMAGE": f"meeshy-replica/frontend:{OLD}",
         "NEXT_PUBLIC_API_URL": f"http://127.0.0.1:{ports.gateway}",
         "NEXT_PUBLIC_TRANSLATION_URL": f"http://127.0.0.1:{ports.translator}",
         "TRAEFIK_USERS": f"'{users}'", "MONGO_USERS": f"'{users}'", "REDIS_USERS": f"'{users}'",
         "API_USERS": f"'{users}'", "REDIS_URL": "redis://redis:6379",
+        # Compose itself reads these from the .env: values a real server has.
+        "DOCKER_DEFAULT_PLATFORM": "linux/amd64", "DOCKER_BUILDKIT": "1",
     }
     lines = ["# Meeshy production configuration (replica: the live file's names, synthetic values)", ""]
     for name in names:

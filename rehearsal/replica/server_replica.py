@@ -75,9 +75,8 @@ def up(scale: float = 0.05, seed: int = 20260125, base: Path = BASE, echo=print)
         replica.base.mkdir(parents=True, exist_ok=True)
         replica.state_file.touch(mode=0o600)
         replica.state_file.write_text(json.dumps(state, indent=2))
-        admin = secrets.token_urlsafe(16)
-        layout.write_server(replica.root, ports, staging, admin)
     ports, staging = layout.Ports(**state["ports"]), layout.Ports(**state["staging_ports"])
+    layout.write_server(replica.root, ports, staging, secrets.token_urlsafe(16))  # an existing .env is kept
     probe = by_username(layout.PROBE_ACCOUNT).password
     layout.write_workstation(replica.workstation, replica.root, sshd.target, replica.ssh_dir, ports, staging,
                              probe, "0" * 24)

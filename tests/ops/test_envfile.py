@@ -6,11 +6,11 @@ OPERATOR_ENV = """# Meeshy production
 DOMAIN=meeshy.me
 
 export JWT_SECRET="s3cr=t with spaces"
-GATEWAY_IMAGE=isopen/meeshy-gateway:latest   
+GATEWAY_IMAGE=isopen/meeshy-gateway:latest{TRAILING}
 TRAEFIK_USERS='admin:$apr1$xyz$abc'
 # an old value, kept as a comment: GATEWAY_IMAGE=foo
 GATEWAY_IMAGE=isopen/meeshy-gateway:pinned\r
-LAST_LINE_WITHOUT_NEWLINE=1"""
+LAST_LINE_WITHOUT_NEWLINE=1""".replace("{TRAILING}", "   ")  # trailing blanks kept too
 
 
 def test_merge_changes_only_the_owned_keys_byte_for_byte():
