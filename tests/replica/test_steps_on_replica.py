@@ -12,12 +12,14 @@ import json
 
 import pytest
 
-from ops.db import fingerprints, reach
+from ops.db import client, fingerprints, reach
 from ops.errors import OpsError
+from ops.host import HostUnreachable
 from ops.site import IMAGE_KEYS
 from ops.stack import parse_env
 from rehearsal.replica import server_replica
 from rehearsal.replica.layout import NEW, OLD
+from rehearsal.write_stream import missing_writes
 
 pytestmark = pytest.mark.replica
 SCALE = 0.02
@@ -42,6 +44,28 @@ def _look(site) -> dict:
         "docker run --rm --network none --entrypoint sh -v meeshy_gateway_uploads:/u:ro %s -c 'cd /u && find . -type f "
         "| sort | xargs sha256sum'", "meeshy-replica/mongo:8.0-ferretdb", timeout=120).splitlines())
     return out
+
+
+def _switch_with_the_link_lost_at_start(site, switch) -> dict:
+    """A switch whose SSH link drops when it starts the new production (after the freeze and the delta)."""
+    run, armed = site.host.run, [True]
+
+    def failing(command, *args, **kwargs):
+        if armed[0] and "up -d" in command and args[1:2] == ("meeshy",):
+            armed[0] = False
+            raise HostUnreachable("lost the connection to the server (injected by the test)")
+        return run(command, *args, **kwargs)
+
+    site.host.run = failing
+    try:
+        with pytest.raises(OpsError) as failed:
+            switch(site)
+    finally:
+        site.host.run = run
+    report = site.read_state(f"{site.production.state_dir}/switch.json")
+    with reach(site.host, site.database_address(site.production), site.database) as url, client(url) as c:
+        lost = missing_writes(report["probe_writes"], c[site.database], prisma=False)
+    return {"error": str(failed.value), "report": report, "lost": lost}
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +98,12 @@ def journey(tmp_path_factory):
         seen["snapshot_modes"] = {p: site.host.check_output("stat -c %%a %s", p) for p in
                                   (snap, f"{snap}/config/env", f"{site.backups}/{seen['snapshot']}.tar.gz")}
         seen["manifest"] = site.host.read_text(f"{snap}/MANIFEST.md")
+        seen["failed_switch"] = _switch_with_the_link_lost_at_start(site, switch)
+        seen["after_failed_switch"] = _look(site)
         seen["switch"] = switch(site)
         seen["switched"] = _look(site)
+        with reach(site.host, site.database_address(site.production), site.next_database) as url, client(url) as c:
+            seen["probe_writes_lost"] = missing_writes(seen["switch"]["probe_writes"], c[site.next_database])
         seen["rollback"] = rollback(site)
         seen["rolled_back"] = _look(site)
         seen["teardown"] = teardown_staging(site)
@@ -96,7 +124,7 @@ def test_the_replica_has_the_real_servers_names_and_publishes_no_database(journe
     # as on meeshy.me its healthcheck never passes (no netstat in the image), and `up` did not wait for it
     assert up["health"]["production"]["p3x-redis-ui"] in ("starting", "unhealthy")
     database_line = next(line for line in journey["published"].splitlines() if line.startswith("meeshy-database "))
-    assert database_line.split(" ", 1)[1].strip() == ""  # no published port
+    assert "->" not in database_line  # exposed in the image, published nowhere
     assert all("0.0.0.0" not in line for line in journey["published"].splitlines())
     assert len(parse_env(up["env"]["production"])) == 220
 
@@ -134,8 +162,18 @@ def test_the_switch_deploys_the_new_images_and_changes_only_the_owned_keys(journ
     assert journey["switch"]["images_before"]["gateway"]["ref"] == f"meeshy-replica/gateway:{OLD}"
     old, new = parse_env(before["env"]["production"]), parse_env(after["env"]["production"])
     assert {k for k in new if new[k] != old.get(k)} == {"DATABASE_URL", *IMAGE_KEYS}
-    assert after["legacy_hashes"] == before["legacy_hashes"]  # the legacy database is the rollback's floor
     assert journey["switch"]["downtime_s"] > 0
+    assert journey["probe_writes_lost"] == [] and journey["switch"]["probe_writes"]  # every acknowledged write
+
+
+def test_a_switch_failing_after_the_freeze_brings_the_old_production_back_with_no_write_lost(journey):
+    failed, before, after = journey["failed_switch"], journey["deployed"], journey["after_failed_switch"]
+    assert "OLD production was brought back and is serving" in failed["error"]
+    assert failed["report"]["failed_stage"] == "start" and failed["report"]["downtime_s"] > 0
+    assert after["env"]["production"] == before["env"]["production"]  # byte for byte
+    assert {s: i["ref"] for s, i in after["images"]["production"].items()} == \
+        {s: i["ref"] for s, i in before["images"]["production"].items()}
+    assert failed["report"]["probe_writes"] and failed["lost"] == []  # every acknowledged write is there
 
 
 def test_rollback_restores_the_env_byte_for_byte_the_old_images_the_data_and_the_uploads(journey):
