@@ -237,6 +237,11 @@ def test_int_and_float_accept_what_they_should(schema):
     assert validate_document(schema.models["MessageAttachment"], doc, schema.enums) == []
 
 
+def test_an_object_id_in_a_string_field_is_read_by_prisma_as_its_hex_string(schema):
+    doc = valid_attachment() | {"fileName": ObjectId()}
+    assert validate_document(schema.models["MessageAttachment"], doc, schema.enums) == []
+
+
 @pytest.mark.parametrize(("change", "expected"), [
     ({"role": "MODO"}, "'role' is 'MODO', not a UserRole value (USER, ADMIN, MODERATOR, BIGBOSS"),
     ({"role": "user"}, "'role' is 'user', not a UserRole value"),

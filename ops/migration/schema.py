@@ -153,6 +153,11 @@ class Schema:
 _cache: dict[tuple[str, str], Schema] = {}
 
 
+def forget_parsed() -> None:
+    """Parse again on the next load_schema (benchmarks time the parse of every run)."""
+    _cache.clear()
+
+
 def load_schema(path: str | Path) -> Schema:
     """Read a schema.prisma with Prisma's parser. OpsError on an unreadable file; SchemaError with
     Prisma's message (file:line) when Prisma refuses it; OpsError when its datasource is not MongoDB.
@@ -344,7 +349,8 @@ def validate_document(model: Model, doc: dict, enums: dict[str, tuple[str, ...]]
     """What would stop Prisma from reading ``doc`` as a ``model``; [] when it is valid.
 
     A missing non-null field is a problem even when it has a @default or is @updatedAt: Prisma applies
-    those only when it creates a document. A missing list reads as [] and is accepted. A field the
+    those only when it creates a document. A missing list reads as [] and is accepted. Where Prisma's
+    reader would convert a value with a loss (a double read as Int), the value is a problem. A field the
     model does not know is a problem unless ``allow_unknown`` (Prisma ignores it; a copied document
     keeps it). Embedded documents of composite types are checked the same way. Values are never
     quoted (they may be secrets); only their types are.
@@ -419,6 +425,10 @@ def _type_problem(spec: Field, value: object, enums: dict[str, tuple[str, ...]])
             return "is outside the 32-bit range of Int"
     elif spec.type == "Float":
         ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif spec.type == "String":
+        # Prisma reads an ObjectId in a String field as its hex string (prisma-engines,
+        # mongodb-query-connector value.rs): lossless, so not a problem.
+        ok = isinstance(value, str | ObjectId)
     else:
         ok = isinstance(value, {"String": str, "Boolean": bool, "DateTime": datetime.datetime,
                                 "Decimal": Decimal128, "Bytes": bytes | Binary}[spec.type])
