@@ -31,7 +31,7 @@ from ops.migration.connect import collection_count, describe_server, open_databa
 from ops.migration.engine import reject_record
 from ops.migration.fingerprint import fingerprint
 from ops.migration.pipeline import CollectionStats, Pipeline, Registry, derive, unique_key
-from ops.migration.plan import COPY, DROP, META_COLLECTION, MIGRATE, REJECTS_COLLECTION, Plan, build_plan
+from ops.migration.plan import DROP, META_COLLECTION, REJECTS_COLLECTION, Overrides, Plan, build_plan
 from ops.migration.report import write_report
 from ops.migration.schema import DEFAULT_SCHEMA_PATH, Model, load_schema
 from ops.migration.writer import WriteStats
@@ -70,12 +70,23 @@ class TargetIds:
         self.added.discard(_id)
 
 
+class _TargetIdsByCollection(dict):
+    def __init__(self, target: Database) -> None:
+        super().__init__()
+        self.target = target
+
+    def __missing__(self, collection: str) -> TargetIds:
+        self[collection] = TargetIds(self.target, collection)
+        return self[collection]
+
+
 def target_registry(target: Database, plan: Plan) -> Registry:
-    """Accepted ids come from the target. Unique keys are checked by the pipeline only among the
-    documents of this delta: a lookup by any field but _id is a scan on FerretDB, so a collision
-    with what the target already holds is caught by the target's unique index when writing."""
+    """Accepted ids come from the target (by target collection). Unique keys are checked by the
+    pipeline only among the documents of this delta: a lookup by any field but _id is a scan on
+    FerretDB, so a collision with what the target already holds is caught by the target's unique
+    index when writing."""
     registry = Registry()
-    registry.ids = {name: TargetIds(target, name) for name in plan.fates}
+    registry.ids = _TargetIdsByCollection(target)
     return registry
 
 
@@ -104,13 +115,13 @@ def _changed_ids(source: Database, collection: str, since: datetime) -> set:
     return {d["_id"] for d in source[collection].find(query, {"_id": 1})}
 
 
-def _extra_ids(source: Database, target: Database, collection: str, quarantined: set) -> set:
+def _extra_ids(source: Database, target: Database, collection: str, destination: str, quarantined: set) -> set:
     """Ids the target (or its quarantine) holds that the source no longer has. The id sets are
     compared only when the counts say something was deleted."""
-    if collection_count(source, collection) == collection_count(target, collection) + len(quarantined):
+    if collection_count(source, collection) == collection_count(target, destination) + len(quarantined):
         return set()
     in_source = {d["_id"] for d in source[collection].find({}, {"_id": 1})}
-    in_target = {d["_id"] for d in target[collection].find({}, {"_id": 1})}
+    in_target = {d["_id"] for d in target[destination].find({}, {"_id": 1})}
     return (in_target | quarantined) - in_source
 
 
@@ -171,7 +182,13 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
     since = since or meta.get("t0")
     if since is None:
         raise OpsError("no T0 is recorded in the target: give --since")
-    plan = build_plan(source.list_collection_names(), meta.get("plan", {}))
+    plan = build_plan(source.list_collection_names(), schema, Overrides(meta.get("plan", {}), meta.get("renames", {})))
+    recorded = meta.get("targets")
+    moved = {n: t for n, t in plan.targets.items() if recorded is not None and n in recorded and recorded[n] != t}
+    if moved:
+        name, where = next(iter(moved.items()))
+        raise OpsError(f"the migration wrote {name!r} to {recorded[name]!r}, this schema reads it from {where!r}: "
+                       "give the schema the migration used")
     full = mode == "fingerprints"
 
     quarantine = target[REJECTS_COLLECTION]
@@ -197,14 +214,15 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
             candidates[parent] |= {d.get(key) for d in touched.values() if d.get(key) is not None}
     derived = derive(source, schema, message_ids=candidates.get("Message", set()),
                      conversation_ids=candidates.get("Conversation", set()))
-    pipeline = Pipeline(schema, derived, target_registry(target, plan))
+    pipeline = Pipeline(schema, derived, target_registry(target, plan), plan=plan)
 
     rows: dict[str, dict] = {}
-    gone: dict[str, set] = defaultdict(set)  # ids that left a collection's accepted set
+    gone: dict[str, set] = defaultdict(set)  # ids that left a target collection's accepted set
     refresh: dict[str, set] = defaultdict(set)  # parents whose children were deleted
 
     def apply(name: str, ids: set) -> dict:
-        model = schema.model_for_collection(name) if plan.fates[name] == MIGRATE else None
+        model = pipeline.model(name) if plan.models.get(name) else None
+        destination = plan.target(name)
         docs = _fetch(source, name, ids)
         stats, writes = CollectionStats(), WriteStats()
         accepted, rejects, released = [], [], []
@@ -216,21 +234,21 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
             outcome = pipeline.decide(name, doc, stats)
             if outcome.rejected:
                 rejects.append(reject_record(name, doc, outcome.reason))
-                pipeline.registry.ids[name].discard(_id)
-                gone[name].add(_id)
+                pipeline.registry.ids[destination].discard(_id)
+                gone[destination].add(_id)
             else:
                 accepted.append(outcome.target)
                 if _id in quarantined[name]:
                     released.append(f"{name}:{_id}")
         for part in range(0, len(accepted), CHUNK):
-            for doc in _upsert(target[name], accepted[part:part + CHUNK], writes):
+            for doc in _upsert(target[destination], accepted[part:part + CHUNK], writes):
                 rejects.append(reject_record(name, docs[doc["_id"]], _collision(target, model, doc)))
-                pipeline.registry.ids[name].discard(doc["_id"])
-                gone[name].add(doc["_id"])
+                pipeline.registry.ids[destination].discard(doc["_id"])
+                gone[destination].add(doc["_id"])
         refused = {f"{name}:{r['sourceId']}" for r in rejects}
         released = [key for key in released if key not in refused]
         for part in _chunks([r["sourceId"] for r in rejects]):
-            target[name].delete_many({"_id": {"$in": part}})
+            target[destination].delete_many({"_id": {"$in": part}})
         for part in _chunks(released):
             quarantine.delete_many({"_id": {"$in": part}})
         fresh = [rec for rec in rejects if rec["sourceId"] not in quarantined[name]]
@@ -241,26 +259,27 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
         return {"inserted": writes.inserted, "updated": writes.replaced, "unchanged": writes.unchanged,
                 "rejected": len(fresh), "released": len(released)}
 
-    for name in plan.ordered(MIGRATE) + plan.ordered(COPY):
-        model = schema.model_for_collection(name) if plan.fates[name] == MIGRATE else None
+    for name in [n for n in plan.order if n in plan.targets]:
+        model = pipeline.model(name) if plan.models.get(name) else None
+        destination = plan.target(name)
         # Children of parents that disappeared are decided again (they may now be orphans).
         for relation in model.required_relations() if model else ():
             parent = schema.models[relation.model].collection
             fk = model.fields[relation.fields[0]].db_name
             for part in _chunks(list(gone[parent])):
-                candidates[name] |= {d["_id"] for d in target[name].find({fk: {"$in": part}}, {"_id": 1})}
+                candidates[name] |= {d["_id"] for d in target[destination].find({fk: {"$in": part}}, {"_id": 1})}
         row = {"fate": plan.fates[name], **apply(name, candidates[name])}
-        extra = _extra_ids(source, target, name, quarantined[name])
+        extra = _extra_ids(source, target, name, destination, quarantined[name])
         if name in DEPENDENT_PARENTS and extra:
             parent, key = DEPENDENT_PARENTS[name]
-            refresh[parent] |= {d.get(key) for d in _fetch(target, name, extra).values()} - {None}
+            refresh[parent] |= {d.get(key) for d in _fetch(target, destination, extra).values()} - {None}
         for part in _chunks(list(extra)):
-            target[name].delete_many({"_id": {"$in": part}})
+            target[destination].delete_many({"_id": {"$in": part}})
             quarantine.delete_many({"_id": {"$in": [f"{name}:{i}" for i in part]}})
         quarantined[name] -= extra
-        gone[name] |= extra
+        gone[destination] |= extra
         for _id in extra:
-            pipeline.registry.ids[name].discard(_id)
+            pipeline.registry.ids[destination].discard(_id)
         row["deleted"] = len(extra)
         rows[name] = row
 
@@ -268,7 +287,7 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
     for parent, ids in refresh.items():
         pipeline.derived = derive(source, schema, message_ids=ids if parent == "Message" else (),
                                   conversation_ids=ids if parent == "Conversation" else ())
-        again = apply(parent, ids - gone[parent])
+        again = apply(parent, ids - gone[plan.target(parent)])
         for key in ("inserted", "updated", "unchanged", "rejected", "released"):
             rows[parent][key] += again[key]
     rows = {n: r for n, r in rows.items() if any(v for k, v in r.items() if k not in ("fate", "unchanged"))}

@@ -3,6 +3,12 @@
 >>> report = migrate("mongodb://127.0.0.1:27017/meeshy", "mongodb://127.0.0.1:27017/meeshy_new")
 >>> report["ok"], report["totals"]["source"]
 
+The schema is read and the plan decided before anything is written: a schema Prisma refuses, or one
+without the models the plan needs, stops the run there. Migrated and copied documents that a model
+reads are checked against it (copies get Prisma's defaults where a required field is absent); a
+collection no model reads is copied byte for byte. Every model's indexes are built after the data,
+with Prisma's names.
+
 A run killed at any moment and started again ends in the state of an uninterrupted run: every
 write is an idempotent replace keyed on _id of a deterministic document, and the run starts over.
 """
@@ -10,6 +16,7 @@ write is an idempotent replace keyed on _id of a deterministic document, and the
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,19 +28,27 @@ from ops.db import redact_url
 from ops.errors import OpsError
 from ops.migration import progress
 from ops.migration.connect import check_target, collection_count, describe_server, open_database, source_database
-from ops.migration.pipeline import READ_BATCH, CollectionStats, Pipeline, derive, read_sorted
+from ops.migration.pipeline import READ_BATCH, CollectionStats, Pipeline, derive, read_sorted, unique_key
 from ops.migration.plan import (
     COPY,
     DROP,
     META_COLLECTION,
     MIGRATE,
     REJECTS_COLLECTION,
+    Plan,
     build_plan,
+    describe,
+    describe_lines,
+    ensure_runnable,
     load_overrides,
 )
 from ops.migration.report import write_report
-from ops.migration.schema import DEFAULT_SCHEMA_PATH, Model, Schema, load_schema
+from ops.migration.schema import DEFAULT_SCHEMA_PATH, Index, Model, Schema, load_schema
 from ops.migration.writer import RAW, BatchWriter
+
+NOT_IMPLEMENTED = 238
+BSON_TYPES = {"String": "string", "Int": "int", "BigInt": "long", "Float": "double", "Boolean": "bool",
+              "DateTime": "date", "Bytes": "binData"}
 
 
 def reject_record(collection: str, doc: dict, reason: str) -> dict:
@@ -41,56 +56,122 @@ def reject_record(collection: str, doc: dict, reason: str) -> dict:
             "reason": reason, "document": doc}
 
 
-def create_indexes(target: Database, schema: Schema, collections: list[str]) -> dict[str, str]:
-    """Prisma-named indexes, after the data, a collection per thread. Returns name → "ok" or the error."""
-    models = [m for m in (schema.model_for_collection(n) for n in collections) if m is not None]
+def target_collections(plan: Plan, schema: Schema) -> set[str]:
+    """What a run writes: the plan's targets, and every model's collection (its indexes)."""
+    return plan.written() | {m.collection for m in schema.models.values()}
+
+
+# ---------------------------------------------------------------- indexes
+
+Evict = Callable[[Model, Index], int]
+
+
+def create_indexes(target: Database, schema: Schema, evict: Evict | None = None) -> dict[str, str]:
+    """Every model's indexes, with Prisma's names, after the data, a collection per thread (a model
+    no collection feeds gets its empty collection and its indexes, as `prisma db push` would make
+    them). Returns "collection.index" → "ok" or the error. A unique index that meets duplicates
+    calls ``evict`` (which turns every holder of a taken key but the first into a reject) and is
+    built again."""
     results: dict[str, str] = {}
     with ThreadPoolExecutor(4) as pool:
-        for part in pool.map(lambda model: _create_model_indexes(target, model), models):
+        for part in pool.map(lambda model: _create_model_indexes(target, model, evict), schema.models.values()):
             results.update(part)
     return results
 
 
-def _create_model_indexes(target: Database, model: Model) -> dict[str, str]:
+def _create_model_indexes(target: Database, model: Model, evict: Evict | None) -> dict[str, str]:
     results: dict[str, str] = {}
-    name = model.collection
-    existing = target[name].index_information()
+    collection = target[model.collection]
+    if not model.indexes and model.collection not in target.list_collection_names():
+        target.create_collection(model.collection)
+    existing = collection.index_information()
     for index in model.indexes:
+        label = f"{model.collection}.{index.name}"
         if index.name in existing:
-            results[index.name] = "ok"
+            results[label] = "ok"
             continue
-        keys = [(f, 1) for f in index.fields]
-        partial = _partial_filter(model, index.fields) if index.unique else None
         try:
-            if partial:
-                try:
-                    target[name].create_index(keys, name=index.name, unique=True, partialFilterExpression=partial)
-                except OperationFailure as exc:
-                    if exc.code != NOT_IMPLEMENTED:
-                        raise
-                    # FerretDB 1.x: no partial indexes, but there a missing field never collides.
-                    target[name].create_index(keys, name=index.name, unique=True)
-            else:
-                target[name].create_index(keys, name=index.name, unique=index.unique)
-            results[index.name] = "ok"
+            try:
+                _create_index(target, model, index)
+            except OperationFailure:
+                # Duplicates: code 11000 on MongoDB, 1 on FerretDB. Anything else finds none to evict.
+                if not index.unique or evict is None or not evict(model, index):
+                    raise
+                _create_index(target, model, index)
+            results[label] = "ok"
         except OperationFailure as exc:
-            results[index.name] = f"failed: {exc.details.get('errmsg') if exc.details else exc}"
+            results[label] = f"failed: {exc.details.get('errmsg') if exc.details else exc}"
     return results
 
 
-NOT_IMPLEMENTED = 238
-BSON_TYPES = {"String": "string", "Int": "int", "Float": "double", "Boolean": "bool", "DateTime": "date"}
+def _create_index(target: Database, model: Model, index: Index) -> None:
+    collection = target[model.collection]
+    partial = _partial_filter(model, index) if index.unique else None
+    if partial:
+        try:
+            collection.create_index(index.keys(), name=index.name, unique=True, partialFilterExpression=partial)
+            return
+        except OperationFailure as exc:
+            if exc.code != NOT_IMPLEMENTED:
+                raise
+            # FerretDB 1.x: no partial indexes, but there a missing field never collides.
+    collection.create_index(index.keys(), name=index.name, unique=index.unique)
 
 
-def _partial_filter(model: Model, fields: tuple[str, ...]) -> dict | None:
+def _partial_filter(model: Model, index: Index) -> dict | None:
     """A unique key with an optional part only binds documents that have that part: MongoDB would
     otherwise index the missing part as null and make, e.g., two users' 👍 on one message collide
     on Reaction_messageId_anonymousId_emoji_key."""
-    by_key = {f.db_name: f for f in model.fields.values()}
-    optional = [by_key[k] for k in fields if by_key[k].optional]
-    return {f.db_name: {"$type": "objectId" if f.object_id else BSON_TYPES.get(f.type, "string")}
-            for f in optional} or None
+    out = {}
+    for key in index.fields:
+        chain = model.field_at(key)
+        if any(f.optional for f in chain):
+            leaf = chain[-1]
+            kind = "objectId" if leaf.object_id else "object" if leaf.kind == "composite" else \
+                BSON_TYPES.get(leaf.type, "string")
+            out[key] = {"$type": kind}
+    return out or None
 
+
+def _evictor(source: Database, target: Database, plan: Plan, report: dict) -> Evict:
+    """Turns the later holders of a taken unique key into rejects (kept in quarantine, counted)."""
+
+    def evict(model: Model, index: Index) -> int:
+        name = plan.source_of(model.collection)
+        if name is None:
+            return 0
+        holders: dict = {}
+        losers = []
+        projection = {f: 1 for f in index.fields}
+        for doc in target[model.collection].find({}, projection, sort=[("_id", 1)]):
+            key = unique_key(index.fields, doc)
+            if key is None:
+                continue
+            if key in holders:
+                losers.append((doc["_id"], holders[key]))
+            else:
+                holders[key] = doc["_id"]
+        evicted = 0
+        for _id, holder in losers:
+            original = source[name].find_one({"_id": _id})
+            if original is None:  # not the source's: left for the operator, the index stays unbuilt
+                continue
+            reason = f"unique-key collision on {index.name} with {model.collection} {holder} (found building the index)"
+            target[REJECTS_COLLECTION].replace_one({"_id": f"{name}:{_id}"}, reject_record(name, original, reason),
+                                                   upsert=True)
+            target[model.collection].delete_one({"_id": _id})
+            evicted += 1
+            report["rejects"].append({"collection": name, "_id": str(_id), "reason": reason})
+            row = report["collections"].get(name, {})
+            kept = "migrated" if row.get("fate") == MIGRATE else "copied"
+            row[kept] = row.get(kept, 0) - 1
+            row["rejected"] = row.get("rejected", 0) + 1
+        return evicted
+
+    return evict
+
+
+# ---------------------------------------------------------------- the run
 
 def migrate(source_url: str, target_url: str, *, plan_path: Path | None = None, schema_path: Path | None = None,
             dry_run: bool = False, report_path: Path | None = None, t0: datetime | None = None,
@@ -100,48 +181,53 @@ def migrate(source_url: str, target_url: str, *, plan_path: Path | None = None, 
     overrides = load_overrides(plan_path)
     source = source_database(source_url)
     target = open_database(target_url, "target")
-    plan = build_plan(source.list_collection_names(), overrides)
-    produced = {c for c, f in plan.fates.items() if f != DROP}
-    previous = check_target(target, source, produced)
+    plan = build_plan(source.list_collection_names(), schema, overrides, strict=False)
+    if plan.problems:
+        if show_progress:  # the operator sees the whole plan, then why it cannot run
+            for line in describe_lines(describe(plan, schema)):
+                progress.say(line)
+        ensure_runnable(plan)
+    previous = check_target(target, source, target_collections(plan, schema))
     # Counts of the dropped collections go in the report; the others only size the progress bars.
     counts = {name: collection_count(source, name) if show_progress or fate == DROP else 0
               for name, fate in plan.fates.items()}
 
+    plan_report = describe(plan, schema, {n: c for n, c in counts.items() if show_progress or plan.fates[n] == DROP})
     report: dict = {
         "kind": "migration", "dry_run": dry_run, "server": describe_server(target),
         "source": redact_url(source_url), "target": redact_url(target_url),
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "t0": None,
-        "plan": plan.fates, "unplanned": plan.unplanned,
-        "models_without_collection": sorted(m.collection for m in schema.models.values()
-                                            if m.collection not in plan.fates),
+        "schema": {"path": str(schema.path), "models": len(schema.models), "composite_types": len(schema.types),
+                   "parse_seconds": round(schema.parse_seconds, 3)},
+        "plan": plan.fates, "targets": plan.targets, "unplanned": plan.unplanned,
+        "models_without_collection": plan.unfed, "plan_report": plan_report,
         "collections": {}, "rejects": [],
     }
     t0 = t0 or (previous or {}).get("t0")
     if t0:
         report["t0"] = t0.isoformat()
-    dropped = plan.ordered(DROP)
     if show_progress:
-        progress.say("dropped by plan (not carried to the target; the source is untouched): "
-                     + (", ".join(f"{c} ({counts[c]})" for c in dropped) or "none"))
-        if plan.unplanned:
-            progress.say(f"not in the plan, copied unchanged: {', '.join(plan.unplanned)}")
+        for line in describe_lines(plan_report):
+            progress.say(line)
     if not dry_run:
-        meta = {"source_db": source.name, "plan": plan.fates, "status": "running",
-                "started_at": datetime.now(UTC)}
+        meta = {"source_db": source.name, "plan": plan.fates, "renames": overrides.models, "targets": plan.targets,
+                "status": "running", "started_at": datetime.now(UTC)}
         if t0:
             meta["t0"] = t0
         target[META_COLLECTION].update_one({"_id": "run"}, {"$set": meta}, upsert=True)
 
+    written = None if dry_run else target
     with progress.board(show_progress) as board, ThreadPoolExecutor(1) as copier:
-        # Copies are pure I/O and independent of the migrated collections: they run alongside.
-        copies = copier.submit(_copy_all, source, None if dry_run else target, plan.ordered(COPY), counts, board)
-        _migrate_all(source, None if dry_run else target, schema, plan.ordered(MIGRATE), counts, board, report)
+        # Copies no model reads are pure I/O and independent of the others: they run alongside.
+        copies = copier.submit(_copy_all, source, written, plan.unchanged(), counts, board)
+        _decide_all(source, written, schema, plan, counts, board, report)
         report["collections"].update(copies.result())
-    for name in dropped:
-        report["collections"][name] = {"fate": DROP, "source": counts[name], "dropped": counts[name]}
+    for name in plan.ordered(DROP):
+        report["collections"][name] = {"fate": DROP, "model": plan.models[name], "source": counts[name],
+                                       "dropped": counts[name]}
 
-    report["indexes"] = {} if dry_run else create_indexes(target, schema, plan.ordered(MIGRATE))
+    report["indexes"] = {} if dry_run else create_indexes(target, schema, _evictor(source, target, plan, report))
     totals = {key: sum(c.get(key, 0) for c in report["collections"].values())
               for key in ("source", "migrated", "rejected", "copied", "dropped", "written")}
     report["totals"] = totals
@@ -168,15 +254,17 @@ def ensure_ok(report: dict) -> None:
         raise OpsError(f"{report['kind']} failed: " + "; ".join(report["failures"]))
 
 
-def _migrate_all(source: Database, target: Database | None, schema: Schema, names: list[str],
-                 counts: dict[str, int], board: progress.Board, report: dict) -> None:
-    pipeline = Pipeline(schema, derive(source, schema))
+def _decide_all(source: Database, target: Database | None, schema: Schema, plan: Plan, counts: dict[str, int],
+                board: progress.Board, report: dict) -> None:
+    """Migrated collections and copies that a model reads, parents first, through one pipeline."""
+    pipeline = Pipeline(schema, derive(source, schema), plan=plan)
     rejects = BatchWriter(target[REJECTS_COLLECTION] if target is not None else None)
-    for name in names:
+    for name in plan.checked():
         began = time.monotonic()
         stats = CollectionStats()
-        writer = BatchWriter(target[name] if target is not None else None)
-        advance = board.task(f"migrate {name}", counts[name])
+        fate, destination = plan.fates[name], plan.target(name)
+        writer = BatchWriter(target[destination] if target is not None else None)
+        advance = board.task(f"{fate} {name}" + (f" → {destination}" if destination != name else ""), counts[name])
         for outcome in pipeline.run(name, read_sorted(source, name), stats):
             if outcome.rejected:
                 rejects.add(reject_record(name, outcome.source, outcome.reason))
@@ -186,16 +274,22 @@ def _migrate_all(source: Database, target: Database | None, schema: Schema, name
                 writer.add(outcome.target)
             advance(1)
         writer.close()
-        report["collections"][name] = {
-            "fate": MIGRATE, "source": stats.source, "migrated": stats.accepted, "rejected": stats.rejected,
-            "written": writer.stats.written, "unchanged": writer.stats.unchanged,
-            "fields_without_target": dict(stats.without_target),
-            "seconds": round(time.monotonic() - began, 3)}
+        row = {"fate": fate, "model": plan.models[name], "target": destination, "source": stats.source,
+               "migrated" if fate == MIGRATE else "copied": stats.accepted, "rejected": stats.rejected,
+               "written": writer.stats.written, "unchanged": writer.stats.unchanged,
+               "fields_without_target": dict(stats.without_target)}
+        if fate == COPY:
+            row["defaults_filled"] = dict(stats.defaults_filled)
+        if plan.notes[name]:
+            row["notes"] = plan.notes[name]
+        row["seconds"] = round(time.monotonic() - began, 3)
+        report["collections"][name] = row
     rejects.close()
 
 
 def _copy_all(source: Database, target: Database | None, names: list[str], counts: dict[str, int],
               board: progress.Board) -> dict[str, dict]:
+    """Copies no model reads: byte for byte, under their own name."""
     rows = {}
     raw_source = source.with_options(codec_options=RAW)
     for name in names:
@@ -208,6 +302,8 @@ def _copy_all(source: Database, target: Database | None, names: list[str], count
             n += 1
             advance(1)
         writer.close()
-        rows[name] = {"fate": COPY, "source": n, "copied": n, "written": writer.stats.written,
-                      "unchanged": writer.stats.unchanged, "seconds": round(time.monotonic() - began, 3)}
+        rows[name] = {"fate": COPY, "model": None, "target": name, "source": n, "copied": n,
+                      "written": writer.stats.written, "unchanged": writer.stats.unchanged,
+                      "notes": ["no model reads it: copied unchanged, the app will not read it"],
+                      "seconds": round(time.monotonic() - began, 3)}
     return rows

@@ -1,6 +1,7 @@
 """What should become of each source document: the decisions migrate, dry run, verify and delta share.
 
-The pipeline transforms a document, validates it against the schema, checks that its required
+The pipeline transforms a migrated document (a copied one gets Prisma's defaults where a required
+field is absent, and keeps everything else), validates it against its model, checks that its required
 relations point to documents that were accepted, and that its unique keys are not taken. It never
 writes: callers decide what to do with each Outcome.
 """
@@ -14,7 +15,8 @@ from dataclasses import dataclass, field
 from bson import ObjectId
 from pymongo.database import Database
 
-from ops.migration.schema import Model, Schema, validate_document
+from ops.migration.plan import MIGRATE, Plan
+from ops.migration.schema import Model, Schema, complete, validate_document
 from ops.migration.transforms import (
     RENAMED,
     TRANSFORMS,
@@ -41,16 +43,32 @@ class Outcome:
 
 @dataclass
 class Registry:
-    """Ids accepted so far per collection, and the unique keys taken per index."""
+    """Ids accepted so far per target collection, and the unique keys taken per index."""
 
     ids: dict[str, set] = field(default_factory=lambda: defaultdict(set))
-    keys: dict[str, dict[tuple, object]] = field(default_factory=lambda: defaultdict(dict))
+    keys: dict[tuple[str, str], dict[tuple, object]] = field(default_factory=lambda: defaultdict(dict))
+
+
+def path_value(doc: dict, path: str) -> object:
+    """The value at a document path (``address.street``); None when a part is missing."""
+    value: object = doc
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _hashable(value: object) -> object:
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    return value
 
 
 def unique_key(fields: tuple[str, ...], doc: dict) -> tuple | None:
     """The key a unique index holds for doc; None when a part is missing (such keys never collide here)."""
-    values = tuple(doc.get(f) for f in fields)
-    return None if any(v is None for v in values) else values
+    values = tuple(path_value(doc, f) for f in fields)
+    return None if any(v is None for v in values) else tuple(_hashable(v) for v in values)
 
 
 def read_sorted(db: Database, collection: str, query: dict | None = None) -> Iterator[dict]:
@@ -84,44 +102,65 @@ class CollectionStats:
     source: int = 0
     accepted: int = 0
     rejected: int = 0
-    without_target: Counter = field(default_factory=Counter)
+    without_target: Counter = field(default_factory=Counter)  # legacy fields the model lacks
+    defaults_filled: Counter = field(default_factory=Counter)  # copies: fields given Prisma's default
 
 
 class Pipeline:
-    def __init__(self, schema: Schema, derived: Derived, registry: Registry | None = None) -> None:
+    """Decides documents of the collections a plan checks against a model. Without a plan (unit
+    tests), a collection is read by the model of its name and migrated if a transform exists."""
+
+    def __init__(self, schema: Schema, derived: Derived, registry: Registry | None = None,
+                 plan: Plan | None = None) -> None:
         self.schema = schema
         self.derived = derived
         self.registry = registry or Registry()
+        self.plan = plan
 
     def model(self, collection: str) -> Model:
-        model = self.schema.model_for_collection(collection)
+        if self.plan is None:
+            model = self.schema.model_for_collection(collection)
+        else:
+            model = self.schema.models.get(self.plan.models.get(collection) or "")
         if model is None:
             raise KeyError(f"the schema has no model for collection {collection!r}")
         return model
 
+    def migrated(self, collection: str) -> bool:
+        if self.plan is not None:
+            return self.plan.fates[collection] == MIGRATE
+        return collection in TRANSFORMS
+
     def decide(self, collection: str, doc: dict, stats: CollectionStats | None = None) -> Outcome:
-        """Transform and check one document; on acceptance, register its id and unique keys."""
+        """Transform (or complete, for a copy) and check one document; on acceptance, register its id
+        and unique keys."""
         model = self.model(collection)
+        migrated = self.migrated(collection)
+        filled: list[str] = []
         try:
-            target = TRANSFORMS[collection](doc, self.derived)
+            if migrated:
+                target = TRANSFORMS[collection](doc, self.derived)
+            else:
+                target, filled = complete(model, doc)
         except Rejected as exc:
             return Outcome(collection, doc, reason=str(exc))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             return Outcome(collection, doc, reason=f"malformed document: {type(exc).__name__}: {exc}")
-        problems = validate_document(model, target, self.schema.enums)
+        problems = validate_document(model, target, self.schema.enums, allow_unknown=not migrated)
         if problems:
             return Outcome(collection, doc, reason="; ".join(problems))
         reason = self._broken_relation(model, target) or self._taken_key(model, target)
         if reason:
             return Outcome(collection, doc, reason=reason)
-        self.registry.ids[collection].add(target["_id"])
+        self.registry.ids[model.collection].add(target["_id"])
         for index in model.unique_keys():
             key = unique_key(index.fields, target)
             if key is not None:
-                self.registry.keys[index.name][key] = target["_id"]
+                self.registry.keys[(model.collection, index.name)][key] = target["_id"]
         if stats is not None:
             known = {f.db_name for f in model.fields.values()} | RENAMED.get(collection, set())
             stats.without_target.update(k for k in doc if k not in known)
+            stats.defaults_filled.update(filled)
         return Outcome(collection, doc, target=target)
 
     def _broken_relation(self, model: Model, target: dict) -> str | None:
@@ -136,7 +175,7 @@ class Pipeline:
     def _taken_key(self, model: Model, target: dict) -> str | None:
         for index in model.unique_keys():
             key = unique_key(index.fields, target)
-            holder = self.registry.keys[index.name].get(key) if key is not None else None
+            holder = self.registry.keys[(model.collection, index.name)].get(key) if key is not None else None
             if holder is not None and holder != target["_id"]:
                 return f"unique-key collision on {index.name} with {model.collection} {holder}"
         return None

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ops.db import redact_url
 from ops.migration.connect import describe_server, open_database, source_database
+from ops.migration.engine import target_collections
 from ops.migration.fingerprint import collection_hash, fingerprint
 from ops.migration.pipeline import CollectionStats, Pipeline, derive, read_sorted, unique_key
 from ops.migration.plan import (
@@ -23,6 +24,7 @@ from ops.migration.plan import (
     META_COLLECTION,
     MIGRATE,
     REJECTS_COLLECTION,
+    Overrides,
     build_plan,
     load_overrides,
 )
@@ -49,13 +51,14 @@ def _differing_keys(a: dict, b: dict) -> list[str]:
 
 def verify(source_url: str, target_url: str, *, plan_path: Path | None = None,
            schema_path: Path | None = None, report_path: Path | None = None) -> dict:
+    """Without ``plan_path``, the plan the migration recorded in the target is the one checked."""
     started = time.monotonic()
     schema = load_schema(schema_path or DEFAULT_SCHEMA_PATH)
     source = source_database(source_url)
     target = open_database(target_url, "target")
     meta = target[META_COLLECTION].find_one({"_id": "run"}) or {}
-    overrides = load_overrides(plan_path) if plan_path else {}
-    plan = build_plan(source.list_collection_names(), overrides)
+    overrides = load_overrides(plan_path) if plan_path else Overrides(meta.get("plan", {}), meta.get("renames", {}))
+    plan = build_plan(source.list_collection_names(), schema, overrides)
     findings = Findings()
     rows: dict[str, dict] = {}
     hashes: dict[str, str] = {}
@@ -66,9 +69,10 @@ def verify(source_url: str, target_url: str, *, plan_path: Path | None = None,
         for rec in target[REJECTS_COLLECTION].find({}, {"collection": 1, "sourceId": 1}):
             quarantined[rec["collection"]].add(rec["sourceId"])
 
-    pipeline = Pipeline(schema, derive(source, schema))
+    pipeline = Pipeline(schema, derive(source, schema), plan=plan)
     target_ids: dict[str, set] = {}
-    for name in plan.ordered(MIGRATE):
+    for name in plan.checked():
+        fate, destination = plan.fates[name], plan.target(name)
         stats = CollectionStats()
         expected: dict = {}
         rejected: set = set()
@@ -78,8 +82,8 @@ def verify(source_url: str, target_url: str, *, plan_path: Path | None = None,
             else:
                 expected[outcome.target["_id"]] = outcome.target
         model = pipeline.model(name)
-        actual = {doc["_id"]: doc for doc in target[name].find({}, batch_size=2000)}
-        target_ids[name] = set(actual)
+        actual = {doc["_id"]: doc for doc in target[destination].find({}, batch_size=2000)}
+        target_ids[destination] = set(actual)
         for _id in expected.keys() - actual.keys():
             findings.add(name, "missing document", str(_id))
         for _id in actual.keys() - expected.keys():
@@ -92,7 +96,7 @@ def verify(source_url: str, target_url: str, *, plan_path: Path | None = None,
             kind = "reject not in quarantine" if _id in rejected else "quarantined but migratable"
             findings.add(name, kind, str(_id))
         for doc in actual.values():
-            for problem in validate_document(model, doc, schema.enums):
+            for problem in validate_document(model, doc, schema.enums, allow_unknown=fate == COPY):
                 findings.add(name, "schema violation", f"{doc['_id']}: {problem}")
         for index in model.unique_keys():
             holders: dict = {}
@@ -100,20 +104,17 @@ def verify(source_url: str, target_url: str, *, plan_path: Path | None = None,
                 key = unique_key(index.fields, doc)
                 if key is not None and holders.setdefault(key, doc["_id"]) != doc["_id"]:
                     findings.add(name, "unique key violated", f"{index.name}: {doc['_id']} and {holders[key]}")
-        existing_indexes = target[name].index_information() if name in present else {}
-        for index in model.indexes:
-            if index.name not in existing_indexes:
-                findings.add(name, "missing index", index.name)
-        hashes[name] = collection_hash((i, fingerprint(d)) for i, d in actual.items())
-        rows[name] = {"fate": MIGRATE, "source": stats.source, "migrated": len(actual),
-                      "rejected": len(quarantined[name]),
+        hashes[destination] = collection_hash((i, fingerprint(d)) for i, d in actual.items())
+        kept = "migrated" if fate == MIGRATE else "copied"
+        rows[name] = {"fate": fate, "model": model.name, "target": destination, "source": stats.source,
+                      kept: len(actual), "rejected": len(quarantined[name]),
                       "accounted": stats.source == len(actual) + len(quarantined[name])}
         if not rows[name]["accounted"]:
-            findings.add(name, "unaccounted", f"source {stats.source} ≠ migrated {len(actual)} + "
+            findings.add(name, "unaccounted", f"source {stats.source} ≠ {kept} {len(actual)} + "
                                               f"rejected {len(quarantined[name])}")
 
     # Required relations are checked against what the target really holds.
-    for name in plan.ordered(MIGRATE):
+    for name in plan.checked():
         model = pipeline.model(name)
         for relation in model.required_relations():
             other = schema.models[relation.model].collection
@@ -121,12 +122,12 @@ def verify(source_url: str, target_url: str, *, plan_path: Path | None = None,
             known = target_ids.get(other)
             if known is None:
                 known = {d["_id"] for d in target[other].find({}, {"_id": 1})}
-            for doc in target[name].find({}, {k: 1 for k in keys}):
+            for doc in target[plan.target(name)].find({}, {k: 1 for k in keys}):
                 for key in keys:
                     if doc.get(key) not in known:
                         findings.add(name, "broken reference", f"{doc['_id']}: {key}={doc.get(key)}")
 
-    for name in plan.ordered(COPY):
+    for name in plan.unchanged():
         expected = {d["_id"]: fingerprint(d) for d in read_sorted(source, name)}
         actual = {d["_id"]: fingerprint(d) for d in target[name].find({}, batch_size=2000)}
         for _id in expected.keys() - actual.keys():
@@ -137,14 +138,22 @@ def verify(source_url: str, target_url: str, *, plan_path: Path | None = None,
             if expected[_id] != actual[_id]:
                 findings.add(name, "altered document", str(_id))
         hashes[name] = collection_hash(actual.items())
-        rows[name] = {"fate": COPY, "source": len(expected), "copied": len(actual),
+        rows[name] = {"fate": COPY, "model": None, "target": name, "source": len(expected), "copied": len(actual),
                       "accounted": len(expected) == len(actual)}
+
+    # Every model's indexes, fed or not (a collection no model reads has none to check).
+    for model in schema.models.values():
+        owner = plan.source_of(model.collection) or model.collection
+        existing = target[model.collection].index_information() if model.collection in present else {}
+        for index in model.indexes:
+            if index.name not in existing:
+                findings.add(owner, "missing index", index.name)
 
     for name in plan.ordered(DROP):
         if name in present and target[name].estimated_document_count():
             findings.add(name, "dropped collection present", name)
-        rows[name] = {"fate": DROP, "dropped": True, "accounted": True}
-    for name in sorted(present - set(plan.fates) - {META_COLLECTION, REJECTS_COLLECTION}):
+        rows[name] = {"fate": DROP, "model": plan.models[name], "dropped": True, "accounted": True}
+    for name in sorted(present - target_collections(plan, schema) - {META_COLLECTION, REJECTS_COLLECTION}):
         findings.add(name, "collection not in the plan", name)
 
     for name, row in rows.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ops.host.ports import free_port
-from tests.migration.conftest import database, run_cli
+from tests.migration.conftest import database, run_cli, state
 
 
 def _fails_cleanly(result, *phrases: str) -> None:
@@ -47,14 +47,51 @@ def test_an_unreadable_or_wrong_plan(legacy, db_url, tmp_path, content, phrase):
     assert database(target).list_collection_names() == []
 
 
-def test_an_unreadable_schema(legacy, db_url, tmp_path):
+DATASOURCE = 'datasource db {\n  provider = "mongodb"\n  url      = env("DATABASE_URL")\n}\n'
+ID = 'id String @id @default(auto()) @map("_id") @db.ObjectId'
+
+
+@pytest.mark.parametrize("body, phrases", [
+    ("model User {\n  id String @id\n", ["(P1012)", "schema.prisma:5", "This line is invalid"]),
+    (f"model User {{\n  {ID}\n  c Community @relation(fields: [cId], references: [id])\n"
+     "  cId String @db.ObjectId\n}\n",
+     ["schema.prisma:7", 'Type "Community" is neither a built-in type, nor refers to another model']),
+    ("", ["defines no model"]),
+    (f"model User {{\n  {ID}\n}}\n", ["has no model Community, which the plan migrates"]),
+], ids=["syntax", "unknown-relation", "empty", "models-missing"])
+def test_a_schema_prisma_refuses_or_the_plan_cannot_use_is_refused_before_anything_is_written(
+        legacy, db_url, tmp_path, body, phrases):
     source, _ = legacy
+    schema = tmp_path / "schema.prisma"
+    schema.write_text(DATASOURCE + body)
+    target = db_url("target")
+    result = run_cli("migrate", "--source", source, "--target", target, "--schema", str(schema))
+    _fails_cleanly(result, *phrases)
+    assert result.returncode == 2
+    assert database(target).list_collection_names() == []
+
+
+def test_a_missing_schema_file_is_refused(legacy, db_url, tmp_path):
+    source, _ = legacy
+    target = db_url("target")
+    missing = run_cli("migrate", "--source", source, "--target", target, "--schema", str(tmp_path / "no"))
+    _fails_cleanly(missing, "cannot read the Prisma schema")
+    assert missing.returncode == 2
+    assert database(target).list_collection_names() == []
+
+
+def test_verify_and_delta_refuse_a_bad_schema_and_write_nothing(legacy, db_url, tmp_path):
+    source, _ = legacy
+    target = db_url("target")
+    assert run_cli("migrate", "--source", source, "--target", target, "--t0", "2026-01-25 21:34:16").returncode == 0
+    before = state(target)
     broken = tmp_path / "schema.prisma"
-    broken.write_text("model User {\n  id String @id\n")
-    result = run_cli("migrate", "--source", source, "--target", db_url("target"), "--schema", str(broken))
-    _fails_cleanly(result, "schema.prisma")
-    missing = run_cli("migrate", "--source", source, "--target", db_url("t2"), "--schema", str(tmp_path / "no"))
-    _fails_cleanly(missing)
+    broken.write_text(DATASOURCE + "model User {\n  id String @id\n")
+    for verb in ("verify", "delta"):
+        result = run_cli(verb, "--source", source, "--target", target, "--schema", str(broken))
+        _fails_cleanly(result, "Prisma refuses the schema", "This line is invalid")
+        assert result.returncode == 2
+    assert state(target) == before
 
 
 def test_a_target_holding_unrelated_data(legacy, db_url):

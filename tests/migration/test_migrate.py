@@ -65,21 +65,39 @@ def test_the_source_is_never_modified(legacy, db_url):
 def test_prisma_named_indexes_are_built_after_the_data(legacy, db_url):
     source, _ = legacy
     target = db_url("target")
-    migrate(source, target)
+    report = migrate(source, target)
     schema = load_schema(DEFAULT_SCHEMA_PATH)
     db = database(target)
     for model in schema.models.values():
         names = set(db[model.collection].index_information())
         assert {i.name for i in model.indexes} <= names, model.name
+    assert set(report["indexes"]) == {f"{m.collection}.{i.name}" for m in schema.models.values() for i in m.indexes}
+    assert set(report["indexes"].values()) == {"ok"}
+    assert report["schema"]["models"] == 11 and report["schema"]["parse_seconds"] > 0
 
 
-def test_an_unknown_collection_is_copied_unchanged_and_reported(legacy, db_url):
+def test_a_collection_in_no_plan_that_no_model_reads_is_refused_before_anything_is_written(legacy, db_url):
     source, _ = legacy
     database(source)["SomethingNew"].insert_many([{"k": 1}, {"k": 2}])
     target = db_url("target")
-    report = migrate(source, target)
-    assert report["unplanned"] == ["SomethingNew"]
-    assert report["collections"]["SomethingNew"]["copied"] == 2
+    result = run_cli("migrate", "--source", source, "--target", target)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "'SomethingNew' is in no plan and no model of the schema" in result.stderr
+    assert database(target).list_collection_names() == []
+
+
+def test_a_collection_the_plan_copies_that_no_model_reads_is_copied_unchanged_and_reported(legacy, db_url,
+                                                                                          tmp_path):
+    source, _ = legacy
+    database(source)["SomethingNew"].insert_many([{"k": 1}, {"k": 2}])
+    plan = tmp_path / "plan.json"
+    plan.write_text('{"collections": {"SomethingNew": "copy"}}')
+    target = db_url("target")
+    report = migrate(source, target, plan_path=plan)
+    row = report["collections"]["SomethingNew"]
+    assert (row["copied"], row["model"], row["target"]) == (2, None, "SomethingNew")
+    assert row["notes"] == ["no model reads it: copied unchanged, the app will not read it"]
+    assert "SomethingNew" in report["plan_report"]["not_read_by_the_app"]
     assert database(target)["SomethingNew"].count_documents({}) == 2
 
 
