@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ops.db import client, reach
+from ops.stack import parse_env
 from rehearsal.replica import server_replica
 from rehearsal.seed_accounts import TEST_COMMUNITY_IDENTIFIER, TEST_CONVERSATION_IDENTIFIER, by_username
 from rehearsal.write_stream import WriteStream, missing_writes, save_jsonl
@@ -73,6 +74,7 @@ class Summary:
 def target_env_text(site, env, replica_info: dict, reports: dict[str, str], extra: dict[str, str]) -> str:
     """The CHECK_* file the suites run on, for a stack of the replica (passwords inside: 0600)."""
     ssh = replica_info["ssh"]
+    suffix = "-staging" if env.name == "staging" else ""
     values = {
         "CHECK_TARGET": env.name,
         "CHECK_FRONTEND_URL": replica_info["frontend_urls"][env.name],
@@ -83,9 +85,15 @@ def target_env_text(site, env, replica_info: dict, reports: dict[str, str], extr
         "CHECK_MONGODB_TUNNEL": f"{site.database_address(env)}:27017",
         "CHECK_MONGODB_DATABASE": site.staging_database if env.name == "staging" else site.next_database,
         "CHECK_COMPOSE_PROJECT": env.project,
+        "CHECK_REDIS_UI_URL": replica_info["redis_ui_urls"][env.name],
+        "CHECK_ADMIN_UI_USER": replica_info["admin_user"],
+        "CHECK_ADMIN_UI_PASSWORD": replica_info["admin_password"],
+        "CHECK_EXPECTED_VOLUMES": ",".join(site.engine.volumes(env).values()),
+        # both stacks run the new version: staging from deploy-staging on, production after the switch
+        "CHECK_EXPECTED_IMAGES": ",".join(f"{app}{suffix}={site.new_images[f'{app.upper()}_IMAGE']}"
+                                          for app in ("gateway", "translator", "frontend")),
         "CHECK_COMPOSE_DIR": env.directory,
-        "CHECK_OPTIONAL_SERVICES": ",".join(f"{s}{'-staging' if env.name == 'staging' else ''}"
-                                            for s in site.optional_services),
+        "CHECK_OPTIONAL_SERVICES": ",".join(f"{s}{suffix}" for s in site.optional_services),
         "CHECK_TEST_CONVERSATION": TEST_CONVERSATION_IDENTIFIER,
         "CHECK_TEST_COMMUNITY": TEST_COMMUNITY_IDENTIFIER,
         "CHECK_TRANSLATION_LANGUAGES": "en,es,pt",
@@ -169,7 +177,8 @@ def _run(summary: Summary, site, replica, seed: int, rollback_drill: bool, repor
     from ops.steps.validate import validate
 
     info = json.loads(replica.site_file.read_text())
-    info = {**info["replica"], "ssh": {"target": info["ssh"], "key": info["ssh_key"]}}
+    admin_password = parse_env(Path(info["secrets_file"]).read_text())["ADMIN_UI_PASSWORD"]
+    info = {**info["replica"], "ssh": {"target": info["ssh"], "key": info["ssh_key"]}, "admin_password": admin_password}
     targets = replica.base / "targets"
     targets.mkdir(exist_ok=True)
     summary.documents["legacy"] = _db_count(site, site.production, site.database)

@@ -110,17 +110,20 @@ def switch(site: Site) -> dict:
     probe = Probe(Writer(public, site.probe_username, site.probe_password, site.api_prefixes["old"],
                          verify=site.tls), site.probe_conversation,
                   (site.api_prefixes["old"], site.api_prefixes["new"])).start()
-    stage = "freeze"
+    writer = Writer(public, site.probe_username, site.probe_password, site.api_prefixes["new"], verify=site.tls)
+    stages = (("freeze", lambda: _freeze(site, probe)),
+              ("delta", lambda: _delta(site, t0, report)),
+              ("start", lambda: _start(site, old_env)),
+              ("health", lambda: wait_healthy(public + "/health", HEALTH_DEADLINE_S, "the new production gateway",
+                                              site.tls)),
+              ("smoke", lambda: smoke(writer, site.probe_conversation)))
+    stage = stages[0][0]
     try:
         try:
-            stage = _timed(report, "freeze", lambda: _freeze(site, probe))
-            stage = _timed(report, "delta", lambda: _delta(site, t0, report))
-            stage = _timed(report, "start", lambda: _start(site, old_env))
-            stage = _timed(report, "health", lambda: wait_healthy(public + "/health", HEALTH_DEADLINE_S,
-                                                                  "the new production gateway", site.tls))
-            writer = Writer(public, site.probe_username, site.probe_password, site.api_prefixes["new"],
-                            verify=site.tls)
-            stage = _timed(report, "smoke", lambda: smoke(writer, site.probe_conversation))
+            for stage, action in stages:
+                started = time.monotonic()
+                action()
+                report["seconds"][stage] = round(time.monotonic() - started, 2)
         except BaseException as exc:  # Ctrl-C included: production must come back either way
             _restore_old_production(site, old_env, probe, report, stage, exc)
             raise OpsError(f"switch failed at stage '{stage}' ({type(exc).__name__}: {site.host.mask(str(exc))}); "
@@ -139,13 +142,6 @@ def switch(site: Site) -> dict:
               + ", ".join(f"{s}: {report['images_before'].get(s, {}).get('ref')} → {i['ref']}"
                           for s, i in report["images_after"].items() if s in site.engine.writers(prod)))
     return report
-
-
-def _timed(report: dict, stage: str, action) -> str:
-    started = time.monotonic()
-    action()
-    report["seconds"][stage] = round(time.monotonic() - started, 2)
-    return stage
 
 
 def _prepare(site: Site, report: dict) -> None:

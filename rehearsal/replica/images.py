@@ -115,7 +115,7 @@ def _tree_digest(directory: Path) -> str:
 
 def rootfs_tarball(echo: Callable[[str], None] = print) -> Path:
     """The debootstrapped rootfs as a tarball, built once per package list (about 2 minutes)."""
-    key = _digest(SUITE, MIRROR, "minbase", *sorted(ROOTFS_PACKAGES))[:16]
+    key = _rootfs_key()
     tarball = CACHE / f"rootfs-{SUITE}-{key}.tar"
     if tarball.exists():
         return tarball
@@ -323,11 +323,17 @@ def _image_info(name: str) -> tuple[str, int]:
     return image_id, int(size)
 
 
+def _rootfs_key() -> str:
+    return _digest(SUITE, MIRROR, "minbase", *sorted(ROOTFS_PACKAGES))[:16]
+
+
 def _import_rootfs(echo: Callable[[str], None]) -> tuple[str, bool]:
-    tarball = rootfs_tarball(echo)
-    key = _digest("rootfs", tarball.name)
+    # The image's label names the tarball, itself named by the package list: an image already imported
+    # (by another clone on this machine) is reused without debootstrapping again.
+    key = _digest("rootfs", f"rootfs-{SUITE}-{_rootfs_key()}.tar")
     if (_labels(ROOTFS) or {}).get(INPUTS_LABEL) == key:
         return key, False
+    tarball = rootfs_tarball(echo)
     echo(f"docker import {tarball.name} → {ROOTFS} …")
     changes = [f"LABEL {INPUTS_LABEL}={key}", "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                "ENV LANG=C.UTF-8", 'CMD ["/bin/bash"]']

@@ -99,7 +99,7 @@ def write_server(root: Path, ports: Ports, staging_ports: Ports, admin_password:
 
 
 def write_workstation(directory: Path, root: Path, ssh_target: str, ssh_dir: Path, ports: Ports,
-                      staging_ports: Ports, probe_password: str, probe_conversation: str) -> Path:
+                      staging_ports: Ports, probe_password: str, probe_conversation: str, admin_password: str) -> Path:
     """The operator's side: staging's compose file, the secrets file, the site file. Returns the site file."""
     directory.mkdir(parents=True, exist_ok=True)
     staging_compose = directory / "docker-compose.staging.yml"
@@ -108,7 +108,7 @@ def write_workstation(directory: Path, root: Path, ssh_target: str, ssh_dir: Pat
         "STAGING_TRANSLATOR_PORT": staging_ports.translator, "STAGING_ADMIN_PORT": staging_ports.admin}))
     secrets_file = directory / "secrets.env"
     secrets_file.touch(mode=0o600)
-    secrets_file.write_text(f"PROBE_PASSWORD={probe_password}\n")
+    secrets_file.write_text(f"PROBE_PASSWORD={probe_password}\nADMIN_UI_PASSWORD={admin_password}\n")
     site = {
         "ssh": ssh_target, "ssh_key": str(ssh_dir / "id_ed25519"), "known_hosts": str(ssh_dir / "known_hosts"),
         "root": str(root), "staging_compose": str(staging_compose),
@@ -122,7 +122,10 @@ def write_workstation(directory: Path, root: Path, ssh_target: str, ssh_dir: Pat
                           "docker/nginx/static-files.conf": "config/nginx/static-files.conf",
                           "docker/nginx/proxy-staging.conf": "config/nginx/proxy.conf"},
         # Where the browser reaches each stack (not a setting of the steps: the rehearsal's suites read it).
-        "replica": {"frontend_urls": {"production": f"http://127.0.0.1:{ports.frontend}",
+        "replica": {"admin_user": ADMIN_USER,
+                    "redis_ui_urls": {"production": f"http://127.0.0.1:{ports.admin}",
+                                      "staging": f"http://127.0.0.1:{staging_ports.admin}"},
+                    "frontend_urls": {"production": f"http://127.0.0.1:{ports.frontend}",
                                       "staging": f"http://127.0.0.1:{staging_ports.frontend}"},
                     "translator_urls": {"production": f"http://127.0.0.1:{ports.translator}",
                                         "staging": f"http://127.0.0.1:{staging_ports.translator}"}},

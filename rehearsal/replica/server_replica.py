@@ -71,22 +71,22 @@ def up(scale: float = 0.05, seed: int = 20260125, base: Path = BASE, echo=print)
     if not state:
         ports, staging = layout.Ports.fresh(), layout.Ports.fresh()
         state = {"ports": ports.__dict__, "staging_ports": staging.__dict__, "scale": scale, "seed": seed,
-                 "dockerd_started": engine.started}
+                 "dockerd_started": engine.started, "admin_password": secrets.token_urlsafe(16)}
         replica.base.mkdir(parents=True, exist_ok=True)
         replica.state_file.touch(mode=0o600)
         replica.state_file.write_text(json.dumps(state, indent=2))
     ports, staging = layout.Ports(**state["ports"]), layout.Ports(**state["staging_ports"])
-    layout.write_server(replica.root, ports, staging, secrets.token_urlsafe(16))  # an existing .env is kept
+    layout.write_server(replica.root, ports, staging, state["admin_password"])  # an existing .env is kept
     probe = by_username(layout.PROBE_ACCOUNT).password
     layout.write_workstation(replica.workstation, replica.root, sshd.target, replica.ssh_dir, ports, staging,
-                             probe, "0" * 24)
+                             probe, "0" * 24, state["admin_password"])
     site = replica.site()
     prod = site.production
     echo(f"old production (project {prod.project}) starting in {prod.directory}")
     site.engine.up(prod, 300)
     conversation = _fill_legacy(site, scale, seed, echo)
     layout.write_workstation(replica.workstation, replica.root, sshd.target, replica.ssh_dir, ports, staging,
-                             probe, conversation)
+                             probe, conversation, state["admin_password"])
     echo(f"replica up: ssh {sshd.target} (key {sshd.key_file}); production at http://127.0.0.1:{ports.gateway}; "
          f"site file {replica.site_file}")
     site.host.close()

@@ -6,8 +6,13 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 version=v2.40.3
 out="$root/.tools/docker/cli-plugins/docker-compose"
+# A machine-wide copy, so that another clone on this machine (a CI run) reuses the build.
+cache="${MEESHY_TOOLS_CACHE:-$HOME/.cache/meeshy-ops}/docker-compose-$version"
 if [ -x "$out" ] && "$out" version 2>/dev/null | grep -q "$version"; then
   exit 0
+fi
+if [ -x "$cache" ] && "$cache" version 2>/dev/null | grep -q "$version"; then
+  mkdir -p "$(dirname "$out")" && cp "$cache" "$out" && exit 0
 fi
 src="$root/.tools/src/compose-$version"
 mkdir -p "$(dirname "$out")" "$root/.tools/src"
@@ -20,4 +25,5 @@ chmod -R u+w "$src"
 cd "$src"
 go mod download
 go build -trimpath -ldflags "-s -w -X github.com/docker/compose/v2/internal.Version=$version" -o "$out" ./cmd
+mkdir -p "$(dirname "$cache")" && cp "$out" "$cache"
 echo "built $out ($("$out" version))"

@@ -8,8 +8,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out="$root/.tools/bin/ferretdb"
 version=v1.24.2
+# A machine-wide copy, so that another clone on this machine (a CI run) reuses the build.
+cache="${MEESHY_TOOLS_CACHE:-$HOME/.cache/meeshy-ops}/ferretdb-$version"
 if [ -x "$out" ] && "$out" --version 2>/dev/null | grep -q "version: $version"; then
   exit 0
+fi
+if [ -x "$cache" ] && "$cache" --version 2>/dev/null | grep -q "version: $version"; then
+  mkdir -p "$(dirname "$out")" && cp "$cache" "$out" && exit 0
 fi
 src="$root/.tools/src/ferretdb-$version"
 work="$root/.tools/src/build-ferretdb"
@@ -26,4 +31,5 @@ cp go.mod go.sum "$work/"
 cd "$work"
 go mod edit -module meeshy-ops/build-ferretdb -replace "github.com/FerretDB/FerretDB=$src"
 GOFLAGS=-mod=mod go build -o "$out" github.com/FerretDB/FerretDB/cmd/ferretdb
+mkdir -p "$(dirname "$cache")" && cp "$out" "$cache"
 echo "built $out ($("$out" --version | head -1))"
