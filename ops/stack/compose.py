@@ -85,10 +85,12 @@ class ComposeEngine:
             waiting = [s for s in wanted if not _ready(states.get(s))]
             if not waiting:
                 return
-            if time.monotonic() > end:
-                detail = ", ".join(f"{s}: {_describe(states.get(s))}" for s in waiting)
-                raise OpsError(f"the {env.name} stack ({env.project}) is not healthy within {deadline_s:.0f}s: "
-                               f"{detail}")
+            failed = [s for s in waiting if (states.get(s) or {}).get("Health") == "unhealthy"]
+            if failed or time.monotonic() > end:
+                # a healthcheck out of retries will not recover by waiting longer
+                when = "" if failed else f" within {deadline_s:.0f}s"
+                detail = ", ".join(f"{s}: {_describe(states.get(s))}" for s in failed or waiting)
+                raise OpsError(f"the {env.name} stack ({env.project}) is not healthy{when}: {detail}")
             time.sleep(HEALTH_POLL_S)  # poll interval
 
     def expected_running(self, env: Environment) -> list[str]:

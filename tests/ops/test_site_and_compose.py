@@ -1,0 +1,62 @@
+"""The site file and docker compose's output, read as an operator's machine and compose v2 give them."""
+
+import json
+
+import pytest
+
+from ops.errors import OpsError
+from ops.site import load_site
+from ops.stack.compose import parse_ps
+
+ONE = {"Service": "gateway", "Name": "meeshy-gateway", "State": "running", "Health": "healthy"}
+TWO = {"Service": "database", "Name": "meeshy-database", "State": "running", "Health": ""}
+
+
+def test_ps_json_is_read_in_both_of_compose_v2s_formats():
+    assert parse_ps(json.dumps([ONE, TWO])) == [ONE, TWO]  # before v2.21: one array
+    assert parse_ps(json.dumps(ONE) + "\n" + json.dumps(TWO) + "\n") == [ONE, TWO]  # from v2.21: one per line
+    assert parse_ps("") == []
+
+
+def _site_file(tmp_path, **changes) -> tuple:
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text("PROBE_PASSWORD=pw-of-the-probe\n")
+    cfg = {"ssh": "local", "root": "/opt/meeshy", "staging_compose": str(tmp_path / "staging.yml"),
+           "new_images": {"GATEWAY_IMAGE": "g:new", "TRANSLATOR_IMAGE": "t:new", "FRONTEND_IMAGE": "f:new"},
+           "gateway_urls": {"production": "https://gate.meeshy.me", "staging": "https://gate.staging.meeshy.me:8443"},
+           "probe": {"username": "probe_user", "conversation": "0" * 24}, "secrets_file": str(secrets), **changes}
+    path = tmp_path / "site.json"
+    path.write_text(json.dumps(cfg))
+    return path, secrets
+
+
+def test_a_site_file_gives_the_real_servers_layout(tmp_path):
+    path, _ = _site_file(tmp_path)
+    site = load_site(path)
+    assert (site.production.project, site.production.directory, site.production.database_service) == \
+        ("meeshy", "/opt/meeshy", "database")
+    assert (site.staging.project, site.staging.directory, site.staging.database_service) == \
+        ("staging", "/opt/meeshy/staging", "database-staging")
+    assert site.api_prefixes == {"old": "/api", "new": "/api/v1"}
+    assert "pw-of-the-probe" not in repr(site) and site.host.mask("x pw-of-the-probe") == "x ***"
+
+
+def test_the_tls_opt_out_is_said(tmp_path):
+    path, _ = _site_file(tmp_path, tls=False)
+    assert "NOT verified" in load_site(path).tls_note()
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"new_images": {"GATEWAY_IMAGE": "g"}}, "new_images lacks"),
+    ({"probe": {"username": "u"}}, "not usable"),
+    ({"secrets_file": None}, "no PROBE_PASSWORD"),
+])
+def test_an_incomplete_site_file_is_a_clear_error(tmp_path, change, message):
+    path, _ = _site_file(tmp_path, **change)
+    with pytest.raises(OpsError, match=message):
+        load_site(path)
+
+
+def test_a_missing_site_file_is_a_clear_error(tmp_path):
+    with pytest.raises(OpsError, match="no site file"):
+        load_site(tmp_path / "absent.json")
