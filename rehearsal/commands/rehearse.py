@@ -42,7 +42,7 @@ def replica_group() -> None:
 @click.option("--seed", type=int, default=20260125, show_default=True)
 def replica_up(scale: float, seed: int) -> None:
     """Build what is missing, start old production on the legacy dataset, write the site file."""
-    replica = server_replica.up(scale, seed, echo=click.echo)
+    replica = server_replica.up(scale, seed, echo=click.echo, detached=True)
     click.echo(f"--site {replica.site_file}")
 
 

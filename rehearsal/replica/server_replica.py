@@ -9,14 +9,17 @@ database with the synthetic legacy dataset and its uploads volume with a file be
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
 from ops.db import client, reach
+from ops.errors import OpsError
 from ops.host import SshHost
 from ops.paths import ROOT
 from ops.site import Site, load_site
@@ -26,6 +29,40 @@ from rehearsal.seed_accounts import TEST_CONVERSATION_IDENTIFIER, by_username
 
 BASE = ROOT / "var" / "replica"
 ATTACHMENT_ROUTES = ("/api/v1/attachments/file/", "/api/attachments/file/")
+# One replica per machine: its projects, containers and volumes have the real server's names. The owner
+# file says whose it is; another up() waits for that replica to go down (a rehearsal and the tests take turns).
+OWNER = Path.home() / ".cache" / "meeshy-ops" / "replica.owner"
+OWNER_WAIT_S = 3600
+
+
+def _owner() -> dict | None:
+    """The live owner of the machine's replica, if any (a dead process's replica counts as gone)."""
+    try:
+        owner = json.loads(OWNER.read_text())
+    except (OSError, ValueError):
+        return None
+    if not (Path(owner["base"]) / "replica.json").exists():
+        return None
+    if owner.get("detached"):
+        return owner
+    try:
+        os.kill(owner["pid"], 0)
+        return owner
+    except OSError:
+        return None
+
+
+def _take_the_machine(base: Path, detached: bool, echo) -> None:
+    deadline, said = time.monotonic() + OWNER_WAIT_S, False
+    while (owner := _owner()) and Path(owner["base"]) != base:
+        if not said:
+            echo(f"waiting for the replica of {owner['base']} (pid {owner['pid']}) to go down")
+            said = True
+        if time.monotonic() > deadline:
+            raise OpsError(f"another replica runs on this machine ({owner['base']}); `meeshy-ops replica down` it")
+        time.sleep(5)  # poll interval
+    OWNER.parent.mkdir(parents=True, exist_ok=True)
+    OWNER.write_text(json.dumps({"base": str(base), "pid": os.getpid(), "detached": detached}))
 
 
 @dataclass
@@ -61,8 +98,10 @@ class Replica:
                        known_hosts=server.known_hosts)
 
 
-def up(scale: float = 0.05, seed: int = 20260125, base: Path = BASE, echo=print) -> Replica:
+def up(scale: float = 0.05, seed: int = 20260125, base: Path = BASE, echo=print, detached: bool = False) -> Replica:
+    """``detached``: the replica outlives this process (the CLI's `replica up`)."""
     replica = Replica(Path(base).resolve())
+    _take_the_machine(replica.base, detached, echo)
     engine = dockerd.start()
     echo(f"dockerd {engine.version} ({'started' if engine.started else 'already running'})")
     images.build_images(echo)
@@ -132,7 +171,9 @@ def _fill_uploads(site: Site, db) -> None:
 def down(base: Path = BASE, echo=print) -> None:
     """Stop and remove everything ``up`` started: both projects with their volumes, the files, sshd, dockerd."""
     replica = Replica(Path(base).resolve())
-    if replica.site_file.exists() and (replica.ssh_dir / "port").exists():
+    owner = _owner()
+    ours = owner is None or Path(owner["base"]) == replica.base  # else the names belong to another replica
+    if ours and replica.site_file.exists() and (replica.ssh_dir / "port").exists():
         site = replica.site()
         for env in (site.staging, site.production):
             if site.host.exists(env.compose_file):
@@ -147,6 +188,8 @@ def down(base: Path = BASE, echo=print) -> None:
     shutil.rmtree(replica.base / "opt", ignore_errors=True)
     shutil.rmtree(replica.workstation, ignore_errors=True)
     replica.state_file.unlink(missing_ok=True)
+    if ours:
+        OWNER.unlink(missing_ok=True)
     echo("replica down" + (": dockerd stopped" if dockerd.stop() else ""))
 
 
