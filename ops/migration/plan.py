@@ -243,7 +243,7 @@ def describe(plan: Plan, schema: Schema, counts: dict[str, int] | None = None) -
     return {"schema": str(schema.path) if schema.path else None, "models": len(schema.models),
             "composite_types": len(schema.types), "collections": rows,
             "models_without_source": plan.unfed,
-            "not_read_by_the_app": [c for c in plan.unchanged()], "problems": plan.problems}
+            "not_read_by_the_app": plan.unchanged(), "problems": plan.problems}
 
 
 def describe_lines(report: dict) -> list[str]:

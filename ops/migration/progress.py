@@ -12,7 +12,8 @@ console = Console(stderr=True)
 
 
 def say(message: str) -> None:
-    console.print(message, highlight=False)
+    """One line as written: not wrapped at the width of a log file, no rich markup read in it."""
+    console.print(message, highlight=False, markup=False, soft_wrap=True)
 
 
 class Board:
