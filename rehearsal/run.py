@@ -27,7 +27,7 @@ from rich.table import Table
 from ops.db import client, reach
 from ops.stack import parse_env
 from rehearsal.replica import server_replica
-from rehearsal.seed_accounts import TEST_COMMUNITY_IDENTIFIER, TEST_CONVERSATION_IDENTIFIER, by_username
+from rehearsal.seed_accounts import by_username
 from rehearsal.write_stream import WriteStream, missing_writes, save_jsonl
 
 SUITE_ACCOUNTS = ("alice_fr", "bob_en", "carlos_es", "maria_pt")
@@ -94,15 +94,16 @@ def target_env_text(site, env, replica_info: dict, reports: dict[str, str], extr
                                           for app in ("gateway", "translator", "frontend")),
         "CHECK_COMPOSE_DIR": env.directory,
         "CHECK_OPTIONAL_SERVICES": ",".join(f"{s}{suffix}" for s in site.optional_services),
-        "CHECK_TEST_CONVERSATION": TEST_CONVERSATION_IDENTIFIER,
-        "CHECK_TEST_COMMUNITY": TEST_COMMUNITY_IDENTIFIER,
+        # by id, as an operator names them (the deployed version looks communities up by ObjectId)
+        "CHECK_TEST_CONVERSATION": site.probe_conversation,
+        "CHECK_TEST_COMMUNITY": replica_info["test_community"],
         "CHECK_TRANSLATION_LANGUAGES": "en,es,pt",
         "CHECK_MIGRATION_REPORT": reports.get("migration", ""),
         "CHECK_VERIFY_REPORT": reports.get("verify", ""),
         "CHECK_HEALTH_DEADLINE_S": "10",
         # FerretDB on SQLite in a container, two stacks and the suite share two cores: budgets for this
         # machine rather than for a server (issue: the stand-in database is the bottleneck at scale).
-        "CHECK_EVENT_DEADLINE_S": "15",
+        "CHECK_EVENT_DEADLINE_S": "30",
         "CHECK_HTTP_TIMEOUT_S": "30",
         "CHECK_LOAD_AUTH_REQUESTS": "40",
         "CHECK_LOAD_CONCURRENCY": "2",

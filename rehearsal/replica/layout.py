@@ -99,7 +99,8 @@ def write_server(root: Path, ports: Ports, staging_ports: Ports, admin_password:
 
 
 def write_workstation(directory: Path, root: Path, ssh_target: str, ssh_dir: Path, ports: Ports,
-                      staging_ports: Ports, probe_password: str, probe_conversation: str, admin_password: str) -> Path:
+                      staging_ports: Ports, probe_password: str, probe_conversation: str, admin_password: str,
+                      test_community: str = "") -> Path:
     """The operator's side: staging's compose file, the secrets file, the site file. Returns the site file."""
     directory.mkdir(parents=True, exist_ok=True)
     staging_compose = directory / "docker-compose.staging.yml"
@@ -122,7 +123,7 @@ def write_workstation(directory: Path, root: Path, ssh_target: str, ssh_dir: Pat
                           "docker/nginx/static-files.conf": "config/nginx/static-files.conf",
                           "docker/nginx/proxy-staging.conf": "config/nginx/proxy.conf"},
         # Where the browser reaches each stack (not a setting of the steps: the rehearsal's suites read it).
-        "replica": {"admin_user": ADMIN_USER,
+        "replica": {"admin_user": ADMIN_USER, "test_community": test_community,
                     "redis_ui_urls": {"production": f"http://127.0.0.1:{ports.admin}",
                                       "staging": f"http://127.0.0.1:{staging_ports.admin}"},
                     "frontend_urls": {"production": f"http://127.0.0.1:{ports.frontend}",

@@ -25,7 +25,7 @@ from ops.paths import ROOT
 from ops.site import Site, load_site
 from rehearsal.replica import dockerd, images, layout
 from rehearsal.replica.sshd import SshServer, start_sshd
-from rehearsal.seed_accounts import TEST_CONVERSATION_IDENTIFIER, by_username
+from rehearsal.seed_accounts import TEST_COMMUNITY_IDENTIFIER, TEST_CONVERSATION_IDENTIFIER, by_username
 
 BASE = ROOT / "var" / "replica"
 ATTACHMENT_ROUTES = ("/api/v1/attachments/file/", "/api/attachments/file/")
@@ -123,17 +123,18 @@ def up(scale: float = 0.05, seed: int = 20260125, base: Path = BASE, echo=print,
     prod = site.production
     echo(f"old production (project {prod.project}) starting in {prod.directory}")
     site.engine.up(prod, 300)
-    conversation = _fill_legacy(site, scale, seed, echo)
+    conversation, community = _fill_legacy(site, scale, seed, echo)
     layout.write_workstation(replica.workstation, replica.root, sshd.target, replica.ssh_dir, ports, staging,
-                             probe, conversation, state["admin_password"])
+                             probe, conversation, state["admin_password"], community)
     echo(f"replica up: ssh {sshd.target} (key {sshd.key_file}); production at http://127.0.0.1:{ports.gateway}; "
          f"site file {replica.site_file}")
     site.host.close()
     return replica
 
 
-def _fill_legacy(site: Site, scale: float, seed: int, echo) -> str:
-    """The legacy dataset in production's database (once), an upload file behind each attachment URL."""
+def _fill_legacy(site: Site, scale: float, seed: int, echo) -> tuple[str, str]:
+    """The legacy dataset in production's database (once), an upload file behind each attachment URL.
+    Returns the ids of the test conversation and the test community (an operator names them by id)."""
     from rehearsal.legacy_data import generate
 
     prod = site.production
@@ -143,8 +144,9 @@ def _fill_legacy(site: Site, scale: float, seed: int, echo) -> str:
             echo(f"writing the legacy dataset (scale {scale}) into production's {site.database}")
             generate(db, scale, seed)
             _fill_uploads(site, db)
-        doc = db["Conversation"].find_one({"identifier": TEST_CONVERSATION_IDENTIFIER}, {"_id": 1})
-    return str(doc["_id"])
+        conversation = db["Conversation"].find_one({"identifier": TEST_CONVERSATION_IDENTIFIER}, {"_id": 1})
+        community = db["Community"].find_one({"identifier": TEST_COMMUNITY_IDENTIFIER}, {"_id": 1})
+    return str(conversation["_id"]), str(community["_id"])
 
 
 def _fill_uploads(site: Site, db) -> None:
