@@ -157,3 +157,15 @@ def read_junit(path: Path) -> dict[str, str]:
         else:
             outcomes[name] = "passed"
     return outcomes
+
+
+def failure_texts(path: Path, kinds: tuple[str, ...] = ("failure", "error")) -> dict[str, str]:
+    """``"test_module::test_name" -> message and text`` of every failed or errored check of a junit
+    file (``kinds=("skipped",)``: the reasons of the skips and xfails, known defects included)."""
+    texts = {}
+    for case in ET.parse(path).getroot().iter("testcase"):
+        module = case.get("classname", "").rsplit(".", 1)[-1]
+        for child in case:
+            if child.tag in kinds:
+                texts[f"{module}::{case.get('name')}"] = f"{child.get('message') or ''}\n{child.text or ''}"
+    return texts
