@@ -1,44 +1,160 @@
-"""The sign-off summary read from Allure results: verdict per runbook section, figures, no HTML needed."""
+"""The sign-off page built from synthetic Allure results (one pass, one regression, one known defect),
+a switch report and the known-defects file: GO or NO-GO at the top, its sections, no secret."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from ops.commands.report import build_report, summary_html
 
+TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VySWQiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+PASSWORD = "hunter2-s3cret"
+KNOWN_MESSAGE = (
+    "XFAIL KNOWN DEFECT reactions-get-500 of d5983046: GET /api/v1/reactions/abc answered 500 "
+    "(evidence: routes/reactions.ts:360-369; the check: the reaction:add ack, then reactionSummary)"
+)
+LATENCIES = [31.0, 28.5, 40.2, 35.0, 90.1]
 
-def _result(tmp_path, name, feature, status, attachments=()):
-    (tmp_path / f"{name}-result.json").write_text(
+
+def _result(results: Path, name: str, feature: str, status: str, message: str = "", attachments=()) -> None:
+    (results / f"{name}-result.json").write_text(
         json.dumps(
             {
                 "name": name,
                 "status": status,
                 "stop": 1,
                 "labels": [{"name": "feature", "value": feature}],
-                "statusDetails": {"message": "AssertionError: boom"} if status == "failed" else {},
+                "statusDetails": {"message": message} if message else {},
                 "attachments": list(attachments),
             }
         )
     )
 
 
-def test_summary_gives_a_verdict_per_section_and_the_latencies(tmp_path):
-    results = tmp_path / "allure-results"
-    results.mkdir()
-    (results / "lat.json").write_text(json.dumps({"count": 20, "p50_ms": 30.0, "p95_ms": 60.0, "max_ms": 80.0}))
-    _result(results, "test_health_a", "Health", "passed")
+def _run(base: Path, suite: str, regression: bool) -> Path:
+    results = base / f"allure-results-{suite}"
+    results.mkdir(parents=True)
+    (results / "lat.json").write_text(json.dumps({"count": 5, "p50_ms": 35.0, "p95_ms": 90.1, "max_ms": 90.1}))
+    (results / "lat.md").write_text(
+        "| message:new | n |\n| --- | --- |\n\n| # | ms |\n| --- | --- |\n"
+        + "".join(f"| {i} | {v} |\n" for i, v in enumerate(LATENCIES, 1))
+    )
+    (results / "load.txt").write_text(
+        f"http://gw/health: 1000 requests: 300 served, 700 answered 429 (via mongodb://ops:{PASSWORD}@db:27017/x)"
+    )
     _result(
         results,
-        "test_rt",
+        "test_message_new_reaches_the_other_account_within_budget",
         "Real time",
         "passed",
-        [{"name": "message:new latency (ms)", "source": "lat.json", "type": "application/json"}],
+        attachments=[
+            {"name": "message:new latency (ms)", "source": "lat.json"},
+            {"name": "message:new latency table", "source": "lat.md"},
+        ],
     )
-    _result(results, "test_data_a", "Data", "failed")
-    (results / "environment.properties").write_text("suite=staging\ntarget=staging\n")
-    summary, md, html = build_report(results, tmp_path / "allure-report", html_report=False)
+    _result(results, "test_reaction_is_acknowledged_and_reread", "Messaging", "skipped", KNOWN_MESSAGE)
+    _result(
+        results,
+        "test_health_under_load",
+        "Load",
+        "passed",
+        attachments=[{"name": "load /health", "source": "load.txt"}],
+    )
+    status, message = (
+        ("failed", f"AssertionError: login of alice answered 401 (password={PASSWORD}, {TOKEN})")
+        if (regression)
+        else ("passed", "")
+    )
+    _result(results, "test_api_login_profile_logout_login", "Authentication", status, message)
+    (results / "environment.properties").write_text(
+        f"suite={suite}\ntarget={suite}\napp.version=d5983046578646a36062054e7226e70dec9161ab\n"
+        "app.previous_version=06c4a4ab5\n"
+    )
+    return results
+
+
+def _switch(base: Path) -> Path:
+    path = base / "switch.json"
+    path.write_text(
+        json.dumps(
+            {
+                "downtime_s": 42.37,
+                "seconds": {"freeze": 3.1, "delta": 12.0, "start": 20.5},
+                "delta": {"totals": {"inserted": 12, "updated": 3}},
+                "gateway_url": f"https://probe:{PASSWORD}@gate.meeshy.me",
+                "images_before": {"gateway": {"ref": "isopen/meeshy-gateway:old"}},
+            }
+        )
+    )
+    return path
+
+
+def _build(tmp_path: Path, regression: bool):
+    staging = _run(tmp_path, "staging", regression=False)
+    production = _run(tmp_path, "production", regression=regression)
+    return build_report(
+        tmp_path / "allure-results",
+        tmp_path / "allure-report",
+        html_report=False,
+        staging=staging,
+        production=production,
+        switch_report=_switch(tmp_path),
+    )
+
+
+def test_a_regression_makes_the_page_no_go_with_its_sections_in_order(tmp_path):
+    page, md, html = _build(tmp_path, regression=True)
     text = md.read_text()
-    assert summary.verdict == "NO-GO"
-    assert "| Data | FAIL | 0 | 1 | 0 |" in text and "| Health | PASS | 1 | 0 | 0 |" in text
-    assert "p95 60.0 ms" in text and "test_data_a: AssertionError: boom" in text
-    assert "<table>" in html.read_text() and summary_html("| a |\n| --- |\n| b |").count("<tr>") == 2
+    assert page.verdict == "NO-GO" and text.startswith("# NO-GO")
+    assert "**NO-GO**: 1 regression(s)." in text
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    assert headings == [
+        "## Regressions (failed here)",
+        "## Known defects of the deployed version (not regressions)",
+        "## Counts",
+        "## Downtime",
+        "## Real-time latency (message:new between two accounts)",
+        "## Load",
+    ]
+    regressions = text.split("## Regressions (failed here)")[1].split("## Known defects")[0]
+    assert "**production** Authentication / `test_api_login_profile_logout_login` (passed on staging)" in regressions
+    known = text.split("## Known defects")[1].split("## Counts")[0]
+    # The known defect of both runs, with its evidence from tests/suites/known_defects.toml.
+    assert "| reactions-get-500 (d5983046) | production `test_reaction_is_acknowledged_and_reread`, staging" in known
+    assert "routes/reactions.ts:360-369 (response schema: data is an array)" in known
+    assert "| production | 2 | 1 | 1 | 0 |" in text and "| staging | 3 | 0 | 1 | 0 |" in text
+    assert "**42.37 s** (first write refused → first write accepted)" in text
+    assert "![message:new latency](sign-off-latency.svg)" in text and "| staging | 5 | 35.0 | 90.1 | 90.1 |" in text
+    svg = (tmp_path / "sign-off-latency.svg").read_text()
+    assert svg.startswith("<svg") and svg.count("<polyline") == 2 and "p95 90.1 ms" in svg
+    assert "- production: http://gw/health: 1000 requests: 300 served, 700 answered 429" in text
+    rendered = html.read_text()
+    assert '<img alt="message:new latency" src="sign-off-latency.svg">' in rendered and "<table>" in rendered
+    for where, written in {"md": text, "html": rendered, "svg": svg}.items():
+        assert PASSWORD not in written and TOKEN not in written, f"a secret reached the sign-off {where}"
+
+
+def test_only_passes_and_known_defects_make_it_go(tmp_path):
+    page, md, _html = _build(tmp_path, regression=False)
+    text = md.read_text()
+    assert page.verdict == "GO" and text.startswith("# GO")
+    assert "## Regressions (failed here)\n\nNone." in text
+    assert "reactions-get-500" in text
+
+
+def test_a_production_run_without_the_switch_report_is_no_go(tmp_path):
+    production = _run(tmp_path, "production", regression=False)
+    page, md, _html = build_report(
+        tmp_path / "allure-results", tmp_path / "out", html_report=False, production=production
+    )
+    assert page.verdict == "NO-GO" and set(page.reasons()) == {"no staging run", "no switch report"}
+
+
+def test_one_run_alone_as_before_and_the_html_rendering(tmp_path):
+    """``--results`` of one run (no staging/production given nor beside it): a page for that run."""
+    results = _run(tmp_path / "one", "staging", regression=True)
+    page, md, _html = build_report(results, tmp_path / "out" / "allure-report", html_report=False)
+    assert page.verdict == "NO-GO" and [r.label for r in page.runs] == ["staging"]
+    assert "(expected to pass)" in md.read_text()
+    assert summary_html("| a |\n| --- |\n| b |").count("<tr>") == 2
