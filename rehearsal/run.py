@@ -222,6 +222,7 @@ def _run(summary: Summary, site, replica, seed: int, rollback_drill: bool, repor
                                                     if s in ("gateway", "translator", "frontend")}
         p.detail = (f"downtime {report['downtime_s']:.2f}s, stages {report['seconds']}, "
                     f"delta {report['delta']['totals']}")
+    (report_dir / "switch.json").write_text(json.dumps(report, indent=2, default=str))
     records = stream.records + report["probe_writes"]
     reports["migration"] = str(report_dir / "production-counts-report.json")
     site.host.get(report["counts_report"], Path(reports["migration"]))
@@ -286,7 +287,12 @@ def _allure_report(report_dir: Path) -> str:
     for env_name in ("staging", "production"):
         for path in (report_dir / f"allure-results-{env_name}").glob("*"):
             shutil.copy(path, results / path.name)
-    summary, md_path, _html = build_report(results, report_dir / "allure-report", html_report=True)
+    summary, md_path, _html = build_report(results, report_dir / "allure-report", html_report=True,
+                                           staging=report_dir / "allure-results-staging",
+                                           production=report_dir / "allure-results-production",
+                                           switch_report=report_dir / "switch.json")
+    if summary.verdict != "GO":
+        raise AssertionError(f"the sign-off says {summary.verdict}: {md_path}")
     return f"{summary.verdict}: {report_dir / 'allure-report' / 'index.html'}, sign-off {md_path}"
 
 
