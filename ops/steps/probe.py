@@ -128,7 +128,7 @@ class Probe:
         accepted = next((t for t, ok in self.attempts if ok and t > refused), None)
         return None if accepted is None else accepted - refused
 
-    def wait(self, condition, deadline_s: float, what: str) -> bool:
+    def wait(self, condition, deadline_s: float) -> bool:
         """Poll ``condition`` until it holds (True) or the deadline passes (False)."""
         end = time.monotonic() + deadline_s
         while not condition():

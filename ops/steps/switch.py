@@ -128,14 +128,18 @@ def switch(site: Site) -> dict:
             _restore_old_production(site, old_env, probe, report, stage, exc)
             raise OpsError(f"switch failed at stage '{stage}' ({type(exc).__name__}: {site.host.mask(str(exc))}); "
                            f"{report['restore']}") from None
-        probe.wait(lambda: probe.downtime() is not None, HEALTH_DEADLINE_S, "write accepted")
+        probe.wait(lambda: probe.downtime() is not None, HEALTH_DEADLINE_S)
     finally:
         probe.stop()
-    downtime = probe.downtime() or 0.0
-    report.update({"downtime_s": round(downtime, 2), "gateway_url": public, "probe_writes": probe.accepted,
-                   "probe_throttled": probe.throttled,
+    downtime = probe.downtime()
+    report.update({"downtime_s": None if downtime is None else round(downtime, 2), "gateway_url": public,
+                   "probe_writes": probe.accepted, "probe_throttled": probe.throttled,
                    "images_after": site.engine.images(prod), "staging": "writers stopped; database kept"})
     site.write_state(f"{prod.state_dir}/switch.json", report)
+    if downtime is None:  # the smoke check wrote, the probe did not: the downtime is unknown, never 0
+        raise OpsError(f"the new production is serving (smoke check passed) but the probe's writes are still "
+                       f"refused {HEALTH_DEADLINE_S:.0f}s later: the downtime was not measured; see "
+                       f"{prod.state_dir}/switch.json")
     verdict = "within" if downtime <= DOWNTIME_LIMIT_S else "ABOVE"
     site.echo(f"switch done: downtime {downtime:.2f}s (first write refused → first write accepted), {verdict} the "
               f"{DOWNTIME_LIMIT_S}s limit; delta {report['delta']['totals']}; images "
@@ -159,7 +163,7 @@ def _prepare(site: Site, report: dict) -> None:
 
 def _freeze(site: Site, probe: Probe) -> None:
     site.engine.stop(site.production, site.engine.writers(site.production))
-    if not probe.wait(lambda: probe.first_refused() is not None, FREEZE_DEADLINE_S, "write refused"):
+    if not probe.wait(lambda: probe.first_refused() is not None, FREEZE_DEADLINE_S):
         raise OpsError(f"production still accepts writes {FREEZE_DEADLINE_S:.0f}s after its writers stopped")
     site.echo("production frozen: writes are refused from now on")
 
@@ -196,7 +200,7 @@ def _restore_old_production(site: Site, old_env: str, probe: Probe, report: dict
         site.host.write_text(prod.env_file, old_env, mode="600")
         site.engine.up(prod, HEALTH_DEADLINE_S)
         wait_healthy(site.gateway_urls["production"] + "/health", HEALTH_DEADLINE_S, "the old production", site.tls)
-        back = probe.wait(lambda: probe.downtime() is not None, HEALTH_DEADLINE_S, "write accepted")
+        back = probe.wait(lambda: probe.downtime() is not None, HEALTH_DEADLINE_S)
         served = f" (downtime {probe.downtime():.1f}s)" if back else ", but the probe's writes are still refused"
         restored = "the OLD production was brought back and is serving" + served
     except BaseException as again:  # noqa: BLE001 - say exactly what is left rather than a traceback
