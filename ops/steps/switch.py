@@ -79,7 +79,7 @@ def accounted_for(source_url: str, target_url: str) -> tuple[list[str], dict]:
         if fate == DROP:
             rows[name] = {"fate": fate, "source": want, "dropped": want}
             continue
-        have = collection_count(target, name)
+        have = collection_count(target, meta.get("targets", {}).get(name, name))  # renamed by the plan
         rows[name] = {"fate": fate, "source": want, "migrated" if fate == MIGRATE else "copied": have,
                       "rejected": rejects.get(name, 0)}
         if have + rejects.get(name, 0) != want:
