@@ -8,7 +8,8 @@
  "tls": true | "/path/to/ca.pem" | false,            (false: the operator's explicit opt-out, reported)
  "api_prefixes": {"old": "/api", "new": "/api/v1"},
  "probe": {"username": "…", "conversation": "<ObjectId>"},  (its password: PROBE_PASSWORD in secrets_file)
- "optional_services": ["p3x-redis-ui"], "secrets_file": "~/meeshy-secrets.env"}
+ "optional_services": ["p3x-redis-ui"], "secrets_file": "~/meeshy-secrets.env",
+ "schema": "packages/shared/prisma/schema.prisma", "plan": "plan.json"}        (on this machine)
 
 Every other setting has the real server's value as its default (see ``Site``).
 """
@@ -60,6 +61,8 @@ class Site:
     staging_database: str = "meeshy"  # what staging's gateway reads
     staging_legacy_database: str = "meeshy_legacy"  # the production backup restored in staging
     staging_files: dict[str, str] = field(default_factory=lambda: dict(STAGING_FILES))
+    schema: Path | None = None  # the new version's schema.prisma on this machine (default: the shipped one)
+    plan: Path | None = None  # the operator's plan file, if any
     uploads_volumes: dict[str, str] = field(default_factory=lambda: dict(UPLOADS_VOLUMES))
     echo: Callable[[str], None] = print
     ask: Callable[[str], str] = input
@@ -152,6 +155,8 @@ def load_site(path: Path, **overrides) -> Site:
             probe_password=secrets.get("PROBE_PASSWORD", ""), tls=cfg.get("tls", True),
             api_prefixes=cfg.get("api_prefixes") or {"old": "/api", "new": "/api/v1"},
             optional_services=tuple(cfg.get("optional_services", ())),
+            schema=Path(cfg["schema"]).expanduser() if cfg.get("schema") else None,
+            plan=Path(cfg["plan"]).expanduser() if cfg.get("plan") else None,
             **{k: cfg[k] for k in ("database", "next_database", "staging_database", "staging_legacy_database",
                                    "staging_files", "uploads_volumes") if k in cfg},
             **overrides)

@@ -47,8 +47,8 @@ def migrate_to_staging(site: Site) -> dict:
             tempfile.TemporaryDirectory() as tmp:
         target = with_database(source, site.staging_database)
         migration_report, verify_report = Path(tmp) / "migration-report.json", Path(tmp) / "verify-report.json"
-        migrate(source, target, report_path=migration_report)
-        result = verify(source, target, report_path=verify_report)
+        migrate(source, target, plan_path=site.plan, schema_path=site.schema, report_path=migration_report)
+        result = verify(source, target, plan_path=site.plan, schema_path=site.schema, report_path=verify_report)
         for report in (migration_report, verify_report):
             if report.exists():
                 site.host.put(report, f"{directory}/{report.name}")

@@ -174,7 +174,7 @@ def _delta(site: Site, t0: datetime, report: dict) -> None:
     prod = site.production
     with reach(site.host, site.database_address(prod), site.database) as source:
         target = with_database(source, site.next_database)
-        delta = apply_delta(source, target, since=t0)
+        delta = apply_delta(source, target, since=t0, schema_path=site.schema)  # the plan: as recorded
         report["delta"] = {k: delta[k] for k in ("totals", "collections", "seconds", "examined_collections")}
         problems, counts = accounted_for(source, target)
     report["counts_report"] = f"{prod.state_dir}/switch-counts.json"
