@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -78,12 +79,21 @@ class SshHost(Host):
         as the server sees it (e.g. a database container that publishes no port)."""
         self._open()
         local = free_port()
-        try:
-            with self._conn.forward_local(local, remote_port=port, remote_host=address, local_host="127.0.0.1"):
-                yield "127.0.0.1", local
-        except (OSError, paramiko.SSHException) as exc:
-            raise HostUnreachable(self.mask(f"the tunnel through {self.name} to {address}:{port} failed: {exc}")) \
-                from exc
+        with self._conn.forward_local(local, remote_port=port, remote_host=address, local_host="127.0.0.1"):
+            self._wait_listening(local)  # Fabric's listener thread binds after the block is entered
+            yield "127.0.0.1", local
+
+    def _wait_listening(self, port: int, deadline_s: float = CONNECT_TIMEOUT_S) -> None:
+        end = time.monotonic() + deadline_s
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return
+            except OSError as exc:
+                if time.monotonic() > end:
+                    raise HostUnreachable(f"the tunnel through {self.name} did not open a local port: {exc}") \
+                        from exc
+                time.sleep(0.05)  # poll interval
 
     def close(self) -> None:
         self._conn.close()

@@ -13,6 +13,7 @@ from sandbox_clients import Peer, login
 from ops.errors import OpsError
 from rehearsal.seed_accounts import TEST_CONVERSATION_IDENTIFIER as TEST_CONV
 from sandbox import stack
+from sandbox.defects import DEFECTS
 from sandbox.faults import FAULTS
 
 QUIET = 1.5
@@ -34,10 +35,10 @@ def send_and_watch(sandbox, event: str, within: float = QUIET) -> list:
         bob.close()
 
 
-def test_faults_md_documents_every_fault():
-    text = (Path(stack.__file__).parent / "FAULTS.md").read_text()
-    documented = set(re.findall(r"^\| `(\w+)`", text, re.MULTILINE))
-    assert documented == set(FAULTS)
+def test_faults_md_documents_every_fault_and_every_defect():
+    faults, _, defects = (Path(stack.__file__).parent / "FAULTS.md").read_text().partition("\n# Defects")
+    assert set(re.findall(r"^\| `(\w+)`", faults, re.MULTILINE)) == set(FAULTS)
+    assert set(re.findall(r"^\| `(\w+)`", defects, re.MULTILINE)) == set(DEFECTS)
 
 
 def test_unknown_fault_is_refused(mongo_server, sandbox_state):
