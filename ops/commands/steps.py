@@ -58,7 +58,7 @@ def migrate_to_staging_cmd(site) -> None:
 @click.option("--env", "env_name", type=click.Choice(["staging", "production"]), required=True)
 @click.option("--report-dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
 @click.option("--target-env", type=click.Path(path_type=Path, exists=True), default=None,
-              help="CHECK_* file of the target (the rehearsal writes var/rehearsal/targets/<env>.env).")
+              help="CHECK_* file of the target (the rehearsal writes var/replica/targets/<env>.env).")
 @step_options()
 def validate_cmd(site, env_name: str, report_dir: Path, target_env: Path | None) -> None:
     """Run the matching pytest suite against the stack and keep its report."""

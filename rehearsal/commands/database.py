@@ -1,4 +1,4 @@
-"""`meeshy-ops db`: start, show and stop the embedded database the rehearsal uses."""
+"""`meeshy-ops db`: start, show and stop the embedded database the project's migration tests use."""
 
 from __future__ import annotations
 
