@@ -17,6 +17,7 @@ from ops.errors import OpsError
 from ops.site import SECRET_KEY, Site, timestamp
 
 SECRET_FILE = "config/env"
+COMPOSE_FILE = "docker/docker-compose.yml"  # the operator's, as it is: it may hold a secret too (0600)
 VOLUME_TIMEOUT_S = 1800
 
 
@@ -35,8 +36,8 @@ def capture(site: Site) -> str:
     host.run("umask 077 && mkdir -p %s/docker %s/config %s/mongodb %s/volumes %s/logs", *[snap] * 5)
     host.write_text(f"{snap}/docker/state.txt", site.engine.state(prod))
     host.write_text(f"{snap}/docker/images.json", json.dumps(site.engine.images(prod), indent=2))
-    host.run("cp -p %s %s/docker/docker-compose.yml && cp -p %s %s/%s && chmod 600 %s/%s",
-             prod.compose_file, snap, prod.env_file, snap, SECRET_FILE, snap, SECRET_FILE)
+    host.run("cp -p %s %s/%s && cp -p %s %s/%s && chmod 600 %s/%s %s/%s", prod.compose_file, snap, COMPOSE_FILE,
+             prod.env_file, snap, SECRET_FILE, snap, SECRET_FILE, snap, COMPOSE_FILE)
     record = backup.dump(host, site.database_container(prod), site.database,
                          f"{snap}/mongodb/{site.database}.archive.gz")
     with reach(host, site.database_address(prod), site.database) as url:
@@ -59,12 +60,14 @@ def capture(site: Site) -> str:
 
 
 def _refuse_leaks(site: Site, snap: str) -> None:
-    """No secret value of the .env may appear in the snapshot outside config/env (the dump is data)."""
+    """No secret value of the .env may appear in what the snapshot adds: its state, image list, logs (the
+    operator's own files, the dump and the volumes are kept as they are, 0600)."""
     secrets = [v for k, v in site.env_config(site.production).items() if SECRET_KEY.search(k) and len(v) >= 4]
     if not secrets:
         return
     found = site.host.run("cd %s && grep -rlF --exclude-dir=mongodb --exclude-dir=volumes -f /dev/stdin . "
-                          "| grep -vx %s", snap, f"./{SECRET_FILE}", check=False, stdin="\n".join(secrets) + "\n")
+                          "| grep -vx -e %s -e %s", snap, f"./{SECRET_FILE}", f"./{COMPOSE_FILE}", check=False,
+                          stdin="\n".join(secrets) + "\n")
     if found.stdout.strip():
         site.host.run("rm -rf -- %s", snap)
         raise OpsError("a secret of the .env reached " + ", ".join(found.stdout.split())

@@ -16,7 +16,7 @@ from ops.db import compare_fingerprints, fingerprints, reach
 from ops.errors import OpsError
 from ops.site import Site
 from ops.stack import wait_healthy
-from ops.steps.capture import SECRET_FILE
+from ops.steps.capture import COMPOSE_FILE, SECRET_FILE
 from ops.steps.switch import HEALTH_DEADLINE_S, latest_snapshot
 
 VOLUME_TIMEOUT_S = 1800
@@ -29,7 +29,7 @@ def rollback(site: Site, snapshot: str | None = None) -> dict:
     snap = f"{site.snapshots}/{snapshot}"
     prod, host = site.production, site.host
     archive = f"{snap}/mongodb/{site.database}.archive.gz"
-    for needed in (archive, f"{snap}/{SECRET_FILE}", f"{snap}/docker/docker-compose.yml"):
+    for needed in (archive, f"{snap}/{SECRET_FILE}", f"{snap}/{COMPOSE_FILE}"):
         if not host.exists(needed):
             raise OpsError(f"snapshot {snapshot} is incomplete: {needed} is missing")
     if site.would(f"stop production's writers, restore {archive} into {site.database} and prove it, put back "
@@ -46,8 +46,8 @@ def rollback(site: Site, snapshot: str | None = None) -> dict:
     if problems:
         raise OpsError("the restored database differs from the snapshot (production's writers are stopped):\n  "
                        + "\n  ".join(problems))
-    host.run("cp -p %s/%s %s && chmod 600 %s && cp -p %s/docker/docker-compose.yml %s",
-             snap, SECRET_FILE, prod.env_file, prod.env_file, snap, prod.compose_file)
+    host.run("cp -p %s/%s %s && chmod 600 %s && cp %s/%s %s",
+             snap, SECRET_FILE, prod.env_file, prod.env_file, snap, COMPOSE_FILE, prod.compose_file)
     image = host.check_output("docker inspect -f '{{.Config.Image}}' %s", site.database_container(prod))
     for volume in site.uploads_volumes:
         host.run("docker run --rm --network none --entrypoint sh -v %s:/to -v %s/volumes:/from:ro %s -c %s",
