@@ -123,6 +123,15 @@ class Site:
     def database_container(self, env: Environment) -> str:
         return self.engine.services(env)[env.database_service]
 
+    def in_volumes(self, mounts: dict[str, str], script: str, timeout: float = 1800) -> str:
+        """``script`` (sh) in a throw-away container with ``mounts`` (volume or host path → container path),
+        no network. The image is the one production's database runs: every server has it."""
+        image = self.host.check_output("docker inspect -f '{{.Config.Image}}' %s",
+                                       self.database_container(self.production))
+        volumes = " ".join(["-v %s:%s"] * len(mounts))
+        return self.host.check_output(f"docker run --rm --network none --entrypoint sh {volumes} %s -c %s",
+                                      *(p for pair in mounts.items() for p in pair), image, script, timeout=timeout)
+
     def tls_note(self) -> str:
         if self.tls is False:
             return "TLS certificates NOT verified (the operator's explicit opt-out in the site file)"

@@ -43,10 +43,9 @@ def capture(site: Site) -> str:
     with reach(host, site.database_address(prod), site.database) as url:
         record.collections = fingerprints(url)
     record.save(host)
-    image = host.check_output("docker inspect -f '{{.Config.Image}}' %s", site.database_container(prod))
     for volume in site.uploads_volumes:
-        host.run("docker run --rm --network none --entrypoint sh -v %s:/from:ro -v %s/volumes:/to %s -c %s",
-                 volume, snap, image, f"tar -C /from -czf /to/{volume}.tar.gz .", timeout=VOLUME_TIMEOUT_S)
+        site.in_volumes({volume: "/from:ro", f"{snap}/volumes": "/to"}, f"tar -C /from -czf /to/{volume}.tar.gz .",
+                        VOLUME_TIMEOUT_S)
     for service in site.engine.services(prod):
         host.write_text(f"{snap}/logs/{service}.log", host.mask(site.engine.logs(prod, service)))
     _refuse_leaks(site, snap)

@@ -67,16 +67,14 @@ def migrate_to_staging(site: Site) -> dict:
 
 def copy_uploads(site: Site) -> dict[str, int]:
     """Each production uploads volume copied into staging's, emptied first (a rerun never merges). The copy
-    runs in a throw-away container of the production database's image, which every server has."""
-    image = site.host.check_output("docker inspect -f '{{.Config.Image}}' %s", site.database_container(site.production))
+    runs in a throw-away container (``Site.in_volumes``)."""
     counts = {}
     for source, target in site.uploads_volumes.items():
         if not site.host.run("docker volume inspect %s", source, check=False).ok:
             raise OpsError(f"the uploads volume {source} does not exist on the server")
-        out = site.host.check_output(
-            "docker run --rm --network none --entrypoint sh -v %s:/from:ro -v %s:/to %s -c "
-            "'find /to -mindepth 1 -delete && cp -a /from/. /to/ && find /to -type f | wc -l'",
-            source, target, image, timeout=VOLUME_COPY_TIMEOUT_S)
+        out = site.in_volumes({source: "/from:ro", target: "/to"},
+                              "find /to -mindepth 1 -delete && cp -a /from/. /to/ && find /to -type f | wc -l",
+                              VOLUME_COPY_TIMEOUT_S)
         counts[target] = int(out.split()[-1])
     return counts
 

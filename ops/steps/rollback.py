@@ -48,11 +48,9 @@ def rollback(site: Site, snapshot: str | None = None) -> dict:
                        + "\n  ".join(problems))
     host.run("cp -p %s/%s %s && chmod 600 %s && cp %s/%s %s",
              snap, SECRET_FILE, prod.env_file, prod.env_file, snap, COMPOSE_FILE, prod.compose_file)
-    image = host.check_output("docker inspect -f '{{.Config.Image}}' %s", site.database_container(prod))
     for volume in site.uploads_volumes:
-        host.run("docker run --rm --network none --entrypoint sh -v %s:/to -v %s/volumes:/from:ro %s -c %s",
-                 volume, snap, image, f"find /to -mindepth 1 -delete && tar -C /to -xzf /from/{volume}.tar.gz",
-                 timeout=VOLUME_TIMEOUT_S)
+        site.in_volumes({volume: "/to", f"{snap}/volumes": "/from:ro"},
+                        f"find /to -mindepth 1 -delete && tar -C /to -xzf /from/{volume}.tar.gz", VOLUME_TIMEOUT_S)
     recorded = json.loads(host.read_text(f"{snap}/docker/images.json"))
     _retag(site, recorded)
     seconds = site.engine.up(prod, HEALTH_DEADLINE_S)

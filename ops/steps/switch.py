@@ -141,10 +141,11 @@ def switch(site: Site) -> dict:
                        f"refused {HEALTH_DEADLINE_S:.0f}s later: the downtime was not measured; see "
                        f"{prod.state_dir}/switch.json")
     verdict = "within" if downtime <= DOWNTIME_LIMIT_S else "ABOVE"
+    writers = site.engine.writers(prod)  # one `compose config` over SSH, not one per image
     site.echo(f"switch done: downtime {downtime:.2f}s (first write refused → first write accepted), {verdict} the "
               f"{DOWNTIME_LIMIT_S}s limit; delta {report['delta']['totals']}; images "
               + ", ".join(f"{s}: {report['images_before'].get(s, {}).get('ref')} → {i['ref']}"
-                          for s, i in report["images_after"].items() if s in site.engine.writers(prod)))
+                          for s, i in report["images_after"].items() if s in writers))
     return report
 
 

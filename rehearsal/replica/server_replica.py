@@ -163,11 +163,8 @@ def _fill_uploads(site: Site, db) -> None:
         shutil.make_archive(str(archive.with_suffix("")), "tar", files)
         remote = f"{site.root}/uploads-seed.tar"
         site.host.put(archive, remote)
-        image = site.host.check_output("docker inspect -f '{{.Config.Image}}' %s",
-                                       site.database_container(site.production))
-        site.host.run("docker run --rm --network none --entrypoint sh -v %s:/to -v %s:/seed.tar:ro %s -c %s "
-                      "&& rm -f %s", "meeshy_gateway_uploads", remote, image, "tar -C /to -xf /seed.tar", remote,
-                      timeout=600)
+        site.in_volumes({"meeshy_gateway_uploads": "/to", remote: "/seed.tar:ro"}, "tar -C /to -xf /seed.tar", 600)
+        site.host.run("rm -f %s", remote)
 
 
 def down(base: Path = BASE, echo=print) -> None:
