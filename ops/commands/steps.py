@@ -78,12 +78,14 @@ def capture_cmd(site) -> None:
 
 
 @click.command("switch")
+@click.option("--resume", is_flag=True,
+              help="After a switch that did not finish (killed, link lost): bring production back as it was.")
 @step_options(confirms=True)
-def switch_cmd(site) -> None:
+def switch_cmd(site, resume: bool) -> None:
     """Production takes the new images and the migrated data (delta since T0 while frozen); prints the downtime."""
-    from ops.steps.switch import switch
+    from ops.steps import switch
 
-    switch(site)
+    (switch.resume if resume else switch.switch)(site)
 
 
 @click.command("rollback")

@@ -39,27 +39,29 @@ def rollback(site: Site, snapshot: str | None = None) -> dict:
     record = backup.BackupRecord.load(host, archive)
     backup.verify_checksum(host, record)
     site.mask_env_secrets(prod)
-    site.engine.stop(prod, site.engine.writers(prod))
-    backup.restore(host, site.database_container(prod), archive, site.database, site.database)
-    with reach(host, site.database_address(prod), site.database) as url:
-        problems = compare_fingerprints(record.collections, fingerprints(url))
-    if problems:
-        raise OpsError("the restored database differs from the snapshot (production's writers are stopped):\n  "
-                       + "\n  ".join(problems))
-    host.run("cp -p %s/%s %s && chmod 600 %s && cp %s/%s %s",
-             snap, SECRET_FILE, prod.env_file, prod.env_file, snap, COMPOSE_FILE, prod.compose_file)
-    for volume in site.uploads_volumes:
-        site.in_volumes({volume: "/to", f"{snap}/volumes": "/from:ro"},
-                        f"find /to -mindepth 1 -delete && tar -C /to -xzf /from/{volume}.tar.gz", VOLUME_TIMEOUT_S)
     recorded = json.loads(host.read_text(f"{snap}/docker/images.json"))
-    _retag(site, recorded)
-    seconds = site.engine.up(prod, HEALTH_DEADLINE_S)
-    wait_healthy(site.gateway_urls["production"] + "/health", HEALTH_DEADLINE_S, "the old production", site.tls)
+    stages = (("stop", lambda: site.engine.stop(prod, site.engine.writers(prod))),
+              ("database", lambda: _restore_database(site, archive, record)),
+              ("files", lambda: host.run("cp -p %s/%s %s && chmod 600 %s && cp %s/%s %s", snap, SECRET_FILE,
+                                         prod.env_file, prod.env_file, snap, COMPOSE_FILE, prod.compose_file)),
+              ("volumes", lambda: _restore_volumes(site, snap)),
+              ("images", lambda: _retag(site, recorded)),
+              ("start", lambda: site.engine.up(prod, HEALTH_DEADLINE_S)),
+              ("health", lambda: wait_healthy(site.gateway_urls["production"] + "/health", HEALTH_DEADLINE_S,
+                                              "the old production", site.tls)))
+    for stage, action in stages:
+        try:
+            action()
+        except BaseException as exc:  # Ctrl-C included: the operator gets where it stopped and what to run
+            left = "production's writers are stopped" if stage != "health" else "production was started"
+            raise OpsError(f"rollback stopped at stage '{stage}' ({host.mask(f'{type(exc).__name__}: {exc}')}); "
+                           f"{left}; every stage is safe to repeat: run `meeshy-ops rollback --snapshot "
+                           f"{snapshot}` again") from None
     running = site.engine.images(prod)
     differing = [s for s, i in recorded.items() if running.get(s, {}).get("id") != i["id"]]
     report = {"snapshot": snapshot, "collections": len(record.collections), "documents": record.documents,
               "restored_equals_snapshot": True, "env_restored": True, "images": running,
-              "images_differing_from_snapshot": differing, "up_seconds": round(seconds, 1)}
+              "images_differing_from_snapshot": differing}
     site.write_state(f"{prod.state_dir}/rollback.json", report)
     if differing:
         raise OpsError(f"rolled back, but {', '.join(differing)} run other images than the snapshot's "
@@ -68,6 +70,20 @@ def rollback(site: Site, snapshot: str | None = None) -> dict:
               "equal the snapshot (counts and content hashes); .env and compose file restored byte for byte; "
               "old images running; production healthy")
     return report
+
+
+def _restore_database(site: Site, archive: str, record: backup.BackupRecord) -> None:
+    backup.restore(site.host, site.database_container(site.production), archive, site.database, site.database)
+    with reach(site.host, site.database_address(site.production), site.database) as url:
+        problems = compare_fingerprints(record.collections, fingerprints(url))
+    if problems:
+        raise OpsError("the restored database differs from the snapshot:\n  " + "\n  ".join(problems))
+
+
+def _restore_volumes(site: Site, snap: str) -> None:
+    for volume in site.uploads_volumes:
+        site.in_volumes({volume: "/to", f"{snap}/volumes": "/from:ro"},
+                        f"find /to -mindepth 1 -delete && tar -C /to -xzf /from/{volume}.tar.gz", VOLUME_TIMEOUT_S)
 
 
 def _retag(site: Site, recorded: dict[str, dict[str, str]]) -> None:

@@ -26,13 +26,16 @@ from datetime import UTC, datetime
 from ops import backup
 from ops.db import reach, with_database
 from ops.errors import OpsError
+from ops.interrupts import held_interrupts
 from ops.site import Site, timestamp
 from ops.stack import http_ok, merge_env, wait_healthy
 from ops.steps.probe import Probe, Writer, smoke
+from ops.steps.switch_record import SwitchRecord
 
 DOWNTIME_LIMIT_S = 600
 FREEZE_DEADLINE_S = 30.0
 HEALTH_DEADLINE_S = 180.0
+BROUGHT_BACK = "the OLD production was brought back and is serving"
 
 
 def latest_snapshot(site: Site) -> str | None:
@@ -102,17 +105,18 @@ def switch(site: Site) -> dict:
     site.confirm("This switches PRODUCTION. Are you ABSOLUTELY sure?", "oui")
     site.confirm("Last confirmation.", "SWITCH-PRODUCTION")
     site.mask_env_secrets(prod)
-    report: dict = {"snapshot": checks["snapshot"], "t0": t0.isoformat(), "seconds": {},
-                    "images_before": site.engine.images(prod), "tls": site.tls_note()}
-    _prepare(site, report)
+    report = SwitchRecord(site, {"snapshot": checks["snapshot"], "t0": t0.isoformat(), "seconds": {},
+                                 "images_before": site.engine.images(prod), "tls": site.tls_note()})
     old_env = site.host.read_text(prod.env_file)
+    site.host.write_text(report.old_env_file, old_env, mode="600")  # what `switch --resume` puts back
+    _prepare(site, report)
     public = site.gateway_urls["production"]
     probe = Probe(Writer(public, site.probe_username, site.probe_password, site.api_prefixes["old"],
                          verify=site.tls), site.probe_conversation,
                   (site.api_prefixes["old"], site.api_prefixes["new"])).start()
     writer = Writer(public, site.probe_username, site.probe_password, site.api_prefixes["new"], verify=site.tls)
     stages = (("freeze", lambda: _freeze(site, probe)),
-              ("delta", lambda: _delta(site, t0, report)),
+              ("delta", lambda: _delta(site, t0, report.data)),
               ("start", lambda: _start(site, old_env)),
               ("health", lambda: wait_healthy(public + "/health", HEALTH_DEADLINE_S, "the new production gateway",
                                               site.tls)),
@@ -121,44 +125,82 @@ def switch(site: Site) -> dict:
     try:
         try:
             for stage, action in stages:
+                report.enter(stage)
                 started = time.monotonic()
                 action()
-                report["seconds"][stage] = round(time.monotonic() - started, 2)
+                report.data["seconds"][stage] = round(time.monotonic() - started, 2)
         except BaseException as exc:  # Ctrl-C included: production must come back either way
-            _restore_old_production(site, old_env, probe, report, stage, exc)
+            with held_interrupts(site.echo):
+                restored = _restore_after_failure(site, old_env, probe, report, stage, exc)
             raise OpsError(f"switch failed at stage '{stage}' ({type(exc).__name__}: {site.host.mask(str(exc))}); "
-                           f"{report['restore']}") from None
+                           f"{restored}") from None
+        report.enter("switched")  # the new production passed its smoke check: `--resume` leaves it be
         probe.wait(lambda: probe.downtime() is not None, HEALTH_DEADLINE_S)
     finally:
         probe.stop()
     downtime = probe.downtime()
-    report.update({"downtime_s": None if downtime is None else round(downtime, 2), "gateway_url": public,
-                   "probe_writes": probe.accepted, "probe_throttled": probe.throttled,
-                   "images_after": site.engine.images(prod), "staging": "writers stopped; database kept"})
-    site.write_state(f"{prod.state_dir}/switch.json", report)
+    report.finish("done", downtime_s=None if downtime is None else round(downtime, 2), gateway_url=public,
+                  probe_writes=probe.accepted, probe_throttled=probe.throttled,
+                  images_after=site.engine.images(prod), staging="writers stopped; database kept")
     if downtime is None:  # the smoke check wrote, the probe did not: the downtime is unknown, never 0
         raise OpsError(f"the new production is serving (smoke check passed) but the probe's writes are still "
-                       f"refused {HEALTH_DEADLINE_S:.0f}s later: the downtime was not measured; see "
-                       f"{prod.state_dir}/switch.json")
+                       f"refused {HEALTH_DEADLINE_S:.0f}s later: the downtime was not measured; see {report.path}")
     verdict = "within" if downtime <= DOWNTIME_LIMIT_S else "ABOVE"
     writers = site.engine.writers(prod)  # one `compose config` over SSH, not one per image
     site.echo(f"switch done: downtime {downtime:.2f}s (first write refused → first write accepted), {verdict} the "
-              f"{DOWNTIME_LIMIT_S}s limit; delta {report['delta']['totals']}; images "
-              + ", ".join(f"{s}: {report['images_before'].get(s, {}).get('ref')} → {i['ref']}"
-                          for s, i in report["images_after"].items() if s in writers))
-    return report
+              f"{DOWNTIME_LIMIT_S}s limit; delta {report.data['delta']['totals']}; images "
+              + ", ".join(f"{s}: {report.data['images_before'].get(s, {}).get('ref')} → {i['ref']}"
+                          for s, i in report.data["images_after"].items() if s in writers))
+    return report.data
 
 
-def _prepare(site: Site, report: dict) -> None:
-    """Production still serving: staging's migrated database copied beside production's legacy one."""
+def resume(site: Site) -> dict:
+    """After a switch that did not finish (killed, the link lost, a second interrupt): production as it was
+    before it, from the stage its record names. A switch that passed its smoke check is left as it is."""
+    report = SwitchRecord.load(site)
+    status, stage = report.data.get("status"), report.data.get("stage")
+    if status in (None, "done", "restored", "stopped-before-freeze") or stage == "switched":
+        raise OpsError(f"nothing to resume: the last switch is '{status or 'not recorded'}'"
+                       + (" (the new production passed its smoke check; `rollback` goes back)"
+                          if stage == "switched" else "") + f" (see {report.path})")
+    if not site.host.exists(report.old_env_file):
+        raise OpsError(f"cannot resume: {report.old_env_file} (the .env before the switch) is missing; "
+                       "run `meeshy-ops rollback`")
+    if site.would(f"bring production back as it was before the switch interrupted at stage '{stage}'"):
+        return {}
+    site.confirm(f"The last switch stopped at stage '{stage}' ({status}). Bring the old production back?", "oui")
+    site.mask_env_secrets(site.production)
+    with held_interrupts(site.echo):
+        if stage == "prepare":
+            restored = _restart_staging(site, "production was never frozen")
+            report.finish("stopped-before-freeze", restore=restored)
+        else:
+            back = _bring_back(site, site.host.read_text(report.old_env_file), report)
+            restored = _restart_staging(site, back)
+            report.finish("restored" if back == BROUGHT_BACK else "restore-failed", restore=restored)
+    site.echo(restored)
+    return report.data
+
+
+def _prepare(site: Site, report: SwitchRecord) -> None:
+    """Production still serving: staging's migrated database copied beside production's legacy one.
+    A failure here stops the switch before the freeze: production untouched, staging's writers restarted."""
     staging, prod = site.staging, site.production
+    report.enter("prepare")
     started = time.monotonic()
-    site.engine.stop(staging, site.engine.writers(staging))
-    archive = f"{site.backups}/switch-{timestamp()}/{site.staging_database}.archive.gz"
-    record = backup.dump(site.host, site.database_container(staging), site.staging_database, archive)
-    backup.restore(site.host, site.database_container(prod), archive, site.staging_database, site.next_database)
-    report["prepare"] = {"archive": archive, "sha256": record.sha256, "seconds": round(time.monotonic() - started, 1),
-                         "database": site.next_database}
+    try:
+        site.engine.stop(staging, site.engine.writers(staging))
+        archive = f"{site.backups}/switch-{timestamp()}/{site.staging_database}.archive.gz"
+        record = backup.dump(site.host, site.database_container(staging), site.staging_database, archive)
+        backup.restore(site.host, site.database_container(prod), archive, site.staging_database, site.next_database)
+    except BaseException as exc:  # Ctrl-C included: staging's writers come back
+        error = site.host.mask(f"{type(exc).__name__}: {exc}")
+        with held_interrupts(site.echo):
+            restored = _restart_staging(site, "production was never frozen and is serving as before")
+        report.finish("stopped-before-freeze", failed_stage="prepare", error=error, restore=restored)
+        raise OpsError(f"switch stopped at stage 'prepare', before the freeze ({error}); {restored}") from None
+    report.data["prepare"] = {"archive": archive, "sha256": record.sha256, "database": site.next_database,
+                              "seconds": round(time.monotonic() - started, 1)}
     site.echo(f"staging's migrated data copied into production's database server as {site.next_database}")
 
 
@@ -192,28 +234,41 @@ def _start(site: Site, old_env: str) -> None:
     site.engine.up(prod, HEALTH_DEADLINE_S)
 
 
-def _restore_old_production(site: Site, old_env: str, probe: Probe, report: dict, stage: str,
-                            exc: BaseException) -> None:
+def _restore_after_failure(site: Site, old_env: str, probe: Probe, report: SwitchRecord, stage: str,
+                           exc: BaseException) -> str:
+    """After a failure past the freeze: the old production back, and what is left said exactly."""
+    site.echo(f"switch failed at stage '{stage}': bringing the old production back")
+    report.data.update({"failed_stage": stage, "error": site.host.mask(f"{type(exc).__name__}: {exc}")})
+    report.enter(stage, status="restoring")
+    restored = _bring_back(site, old_env, report)
+    back_ok = restored == BROUGHT_BACK
+    if back_ok:
+        back = probe.wait(lambda: probe.downtime() is not None, HEALTH_DEADLINE_S)
+        restored += f" (downtime {probe.downtime():.1f}s)" if back else ", but the probe's writes are still refused"
+    restored = _restart_staging(site, restored)
+    report.finish("restored" if back_ok else "restore-failed", restore=restored,
+                  probe_writes=probe.accepted, downtime_s=probe.downtime())
+    site.echo(restored)
+    return restored
+
+
+def _bring_back(site: Site, old_env: str, report: SwitchRecord) -> str:
     """The old .env byte for byte, the old images, the legacy database: production serving again."""
     prod = site.production
-    site.echo(f"switch failed at stage '{stage}': bringing the old production back")
     try:
         site.host.write_text(prod.env_file, old_env, mode="600")
         site.engine.up(prod, HEALTH_DEADLINE_S)
         wait_healthy(site.gateway_urls["production"] + "/health", HEALTH_DEADLINE_S, "the old production", site.tls)
-        back = probe.wait(lambda: probe.downtime() is not None, HEALTH_DEADLINE_S)
-        served = f" (downtime {probe.downtime():.1f}s)" if back else ", but the probe's writes are still refused"
-        restored = "the OLD production was brought back and is serving" + served
-    except BaseException as again:  # noqa: BLE001 - say exactly what is left rather than a traceback
-        why = site.host.mask(f"{type(again).__name__}: {again}")
-        restored = (f"bringing the old production back FAILED ({why}); "
-                    f"the old .env is at {prod.env_file}; run `meeshy-ops rollback` or "
-                    f"`cd {prod.directory} && docker compose -p {prod.project} up -d`")
+    except Exception as again:  # noqa: BLE001 - say exactly what is left rather than a traceback
+        return (f"bringing the old production back FAILED ({site.host.mask(f'{type(again).__name__}: {again}')}); "
+                f"the .env before the switch is kept at {report.old_env_file} (0600); run `meeshy-ops switch "
+                f"--resume`, or `meeshy-ops rollback`")
+    return BROUGHT_BACK
+
+
+def _restart_staging(site: Site, said: str) -> str:
     try:
         site.engine.up(site.staging, HEALTH_DEADLINE_S)
-    except Exception as staging_exc:  # noqa: BLE001 - production first; staging is for a later attempt
-        restored += f"; staging could not be restarted ({staging_exc}); run deploy-staging"
-    report.update({"failed_stage": stage, "error": site.host.mask(f"{type(exc).__name__}: {exc}"),
-                   "restore": restored, "probe_writes": probe.accepted, "downtime_s": probe.downtime()})
-    site.write_state(f"{prod.state_dir}/switch.json", report)
-    site.echo(restored)
+    except Exception as exc:  # noqa: BLE001 - production first; staging is for a later attempt
+        return f"{said}; staging could not be restarted ({site.host.mask(str(exc))}); run deploy-staging"
+    return f"{said}; staging's writers restarted"

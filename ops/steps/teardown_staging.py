@@ -42,9 +42,13 @@ def teardown_staging(site: Site) -> list[str]:
         return plan
     site.confirm("This deletes staging:\n  " + "\n  ".join(plan) + "\n", "oui")
     site.confirm("Last confirmation.", "DELETE-STAGING")
-    site.engine.down(staging, volumes=True)
-    for volume in volumes:  # volumes created outside compose (docker volume create) are not removed by down -v
-        site.host.run("docker volume rm %s", volume, check=False)
-    site.host.run("rm -rf -- %s", staging.directory)
+    try:
+        site.engine.down(staging, volumes=True)
+        for volume in volumes:  # volumes created outside compose (docker volume create) are not removed by down -v
+            site.host.run("docker volume rm %s", volume, check=False)
+        site.host.run("rm -rf -- %s", staging.directory)  # last: a rerun finds staging by its compose file
+    except BaseException as exc:  # Ctrl-C included
+        raise OpsError(f"teardown stopped ({site.host.mask(f'{type(exc).__name__}: {exc}')}); production was not "
+                       "touched; run `meeshy-ops teardown-staging` again to finish") from None
     site.echo("staging removed: " + "; ".join(plan))
     return plan

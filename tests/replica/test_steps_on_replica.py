@@ -11,18 +11,28 @@ from __future__ import annotations
 import json
 
 import pytest
+from replica_drills import (
+    SWITCH_FAULTS,
+    failed_switch,
+    fault_table,
+    killed_switch_then_resumed,
+    step_with_link_lost,
+    switch_with_dockerd_paused,
+)
 
 from ops.db import client, fingerprints, reach
 from ops.errors import OpsError
-from ops.host import HostUnreachable
+from ops.paths import ROOT
 from ops.site import IMAGE_KEYS
 from ops.stack import parse_env
 from rehearsal.replica import server_replica
 from rehearsal.replica.layout import NEW, OLD
 from rehearsal.write_stream import missing_writes
 
-pytestmark = pytest.mark.replica
+# the journey, its fault drills included, runs in the first test's set-up: it needs more than the default timeout
+pytestmark = [pytest.mark.replica, pytest.mark.timeout(2400)]
 SCALE = 0.02
+DOCKERD_PAUSE_S = 15.0
 
 
 def _look(site) -> dict:
@@ -44,28 +54,6 @@ def _look(site) -> dict:
         "docker run --rm --network none --entrypoint sh -v meeshy_gateway_uploads:/u:ro %s -c 'cd /u && find . -type f "
         "| sort | xargs sha256sum'", "meeshy-replica/mongo:8.0-ferretdb", timeout=120).splitlines())
     return out
-
-
-def _switch_with_the_link_lost_at_start(site, switch) -> dict:
-    """A switch whose SSH link drops when it starts the new production (after the freeze and the delta)."""
-    run, armed = site.host.run, [True]
-
-    def failing(command, *args, **kwargs):
-        if armed[0] and "up -d" in command and args[1:2] == ("meeshy",):
-            armed[0] = False
-            raise HostUnreachable("lost the connection to the server (injected by the test)")
-        return run(command, *args, **kwargs)
-
-    site.host.run = failing
-    try:
-        with pytest.raises(OpsError) as failed:
-            switch(site)
-    finally:
-        site.host.run = run
-    report = site.read_state(f"{site.production.state_dir}/switch.json")
-    with reach(site.host, site.database_address(site.production), site.database) as url, client(url) as c:
-        lost = missing_writes(report["probe_writes"], c[site.database], prisma=False)
-    return {"error": str(failed.value), "report": report, "lost": lost}
 
 
 @pytest.fixture(scope="module")
@@ -98,15 +86,22 @@ def journey(tmp_path_factory):
         seen["snapshot_modes"] = {p: site.host.check_output("stat -c %%a %s", p) for p in
                                   (snap, f"{snap}/config/env", f"{site.backups}/{seen['snapshot']}.tar.gz")}
         seen["manifest"] = site.host.read_text(f"{snap}/MANIFEST.md")
-        seen["failed_switch"] = _switch_with_the_link_lost_at_start(site, switch)
-        seen["after_failed_switch"] = _look(site)
-        seen["switch"] = switch(site)
+        seen["before_drills"] = _look(site)
+        seen["drills"] = {fault: failed_switch(site, switch, _look, fault) for fault in SWITCH_FAULTS}
+        seen["killed"] = killed_switch_then_resumed(site, replica.site_file, _look)
+        (ROOT / "var" / "replica").mkdir(parents=True, exist_ok=True)
+        (ROOT / "var" / "replica" / "fault-table.md").write_text(
+            fault_table({**seen["drills"], "switch killed (SIGKILL), then --resume": seen["killed"]}))
+        paused = switch_with_dockerd_paused(site, switch, DOCKERD_PAUSE_S)
+        seen["switch"], seen["dockerd_paused"] = paused["report"], paused["fired"]
         seen["switched"] = _look(site)
         with reach(site.host, site.database_address(site.production), site.next_database) as url, client(url) as c:
             seen["probe_writes_lost"] = missing_writes(seen["switch"]["probe_writes"], c[site.next_database])
-        seen["rollback"] = rollback(site)
+        seen["rollback_cut"] = step_with_link_lost(site, rollback, "tar -C /to -xzf")
+        seen["rollback"] = seen["rollback_cut"]["again"]
         seen["rolled_back"] = _look(site)
-        seen["teardown"] = teardown_staging(site)
+        seen["teardown_cut"] = step_with_link_lost(site, teardown_staging, "docker volume rm")
+        seen["teardown"] = seen["teardown_cut"]["again"]
         seen["torn_down"] = _look(site)
         seen["volumes_left"] = site.host.check_output("docker volume ls --format '{{.Name}}'").split()
         seen["networks_left"] = site.host.check_output("docker network ls --format '{{.Name}}'").split()
@@ -166,14 +161,52 @@ def test_the_switch_deploys_the_new_images_and_changes_only_the_owned_keys(journ
     assert journey["probe_writes_lost"] == [] and journey["switch"]["probe_writes"]  # every acknowledged write
 
 
-def test_a_switch_failing_after_the_freeze_brings_the_old_production_back_with_no_write_lost(journey):
-    failed, before, after = journey["failed_switch"], journey["deployed"], journey["after_failed_switch"]
-    assert "OLD production was brought back and is serving" in failed["error"]
-    assert failed["report"]["failed_stage"] == "start" and failed["report"]["downtime_s"] > 0
+@pytest.mark.parametrize("fault", list(SWITCH_FAULTS))
+def test_a_switch_under_a_fault_leaves_the_old_production_serving_with_no_write_lost(journey, fault):
+    drill, before = journey["drills"][fault], journey["before_drills"]
+    stage = SWITCH_FAULTS[fault][0]
+    after, report = drill["after"], drill["report"]
+    assert drill["serving"], drill["error"]
+    assert report["failed_stage"] == stage, drill["error"]
+    if stage == "prepare":  # before the freeze: production was never stopped
+        assert "before the freeze" in drill["error"] and report["status"] == "stopped-before-freeze"
+    else:
+        assert "OLD production was brought back and is serving" in drill["error"], drill["error"]
+        assert report["status"] == "restored" and report["downtime_s"] > 0
+        assert report["probe_writes"] and drill["lost"] == []  # every acknowledged write is in production
     assert after["env"]["production"] == before["env"]["production"]  # byte for byte
     assert {s: i["ref"] for s, i in after["images"]["production"].items()} == \
         {s: i["ref"] for s, i in before["images"]["production"].items()}
-    assert failed["report"]["probe_writes"] and failed["lost"] == []  # every acknowledged write is there
+    assert "gateway-staging" in after["containers"]["staging"]  # staging's writers restarted for a later attempt
+    assert after["health"]["staging"]["gateway-staging"] in ("healthy", "running")
+
+
+def test_a_second_ctrl_c_during_the_restore_is_held_until_production_is_back(journey):
+    drill = journey["drills"]["Ctrl-C, and again during the restore"]
+    assert "KeyboardInterrupt" in drill["error"]
+    assert any(line.startswith("interrupt held") for line in drill["said"])
+
+
+def test_a_switch_killed_mid_way_is_resumed_to_the_old_production(journey):
+    killed, before = journey["killed"], journey["before_drills"]
+    assert killed["killed_at"] == {"stage": "start", "status": "running"}
+    assert killed["resumed"]["status"] == "restored" and killed["serving"]
+    assert killed["after"]["env"]["production"] == before["env"]["production"]
+    assert {s: i["ref"] for s, i in killed["after"]["images"]["production"].items()} == \
+        {s: i["ref"] for s, i in before["images"]["production"].items()}
+
+
+def test_nothing_to_resume_after_a_finished_switch(journey):
+    from ops.steps.switch import resume
+
+    assert journey["dockerd_paused"]  # the switch waited out dockerd not answering, and finished
+    with pytest.raises(OpsError, match="nothing to resume"):
+        resume(journey["site"])
+
+
+def test_rollback_and_teardown_cut_off_mid_way_say_so_and_finish_when_run_again(journey):
+    for cut, step in ((journey["rollback_cut"], "rollback"), (journey["teardown_cut"], "teardown")):
+        assert cut["fired"] and f"{step} stopped" in cut["error"] and "again" in cut["error"]
 
 
 def test_rollback_restores_the_env_byte_for_byte_the_old_images_the_data_and_the_uploads(journey):
