@@ -5,7 +5,9 @@
  "staging_compose": "infrastructure/docker/compose/docker-compose.staging.yml",   (on this machine)
  "new_images": {"GATEWAY_IMAGE": "isopen/meeshy-gateway:…", "TRANSLATOR_IMAGE": "…", "FRONTEND_IMAGE": "…"},
  "gateway_urls": {"production": "https://gate.meeshy.me", "staging": "https://gate.staging.meeshy.me:8443"},
- "tls": true | "/path/to/ca.pem" | false,            (false: the operator's explicit opt-out, reported)
+ "tls": {"production": true, "staging": false},   (per environment: true, "/path/to/ca.pem", or false:
+                                                 the operator's explicit opt-out, stated in every report;
+                                                 one value for both is accepted too)
  "api_prefixes": {"old": "/api", "new": "/api/v1"},
  "probe": {"username": "…", "conversation": "<ObjectId>"},  (its password: PROBE_PASSWORD in secrets_file)
  "optional_services": ["p3x-redis-ui"], "secrets_file": "~/meeshy-secrets.env",
@@ -53,7 +55,7 @@ class Site:
     probe_username: str
     probe_conversation: str
     probe_password: str = field(default="", repr=False)
-    tls: bool | str = True
+    tls: bool | str | dict[str, bool | str] = True  # one value, or one per environment name
     api_prefixes: dict[str, str] = field(default_factory=lambda: {"old": "/api", "new": "/api/v1"})
     optional_services: tuple[str, ...] = ()
     database: str = "meeshy"  # production's database (legacy until the switch)
@@ -132,10 +134,30 @@ class Site:
         return self.host.check_output(f"docker run --rm --network none --entrypoint sh {volumes} %s -c %s",
                                       *(p for pair in mounts.items() for p in pair), image, script, timeout=timeout)
 
+    def tls_for(self, env_name: str) -> bool | str:
+        """What ``requests`` verifies the environment's certificates with: True, a CA file, or False."""
+        return self.tls.get(env_name, True) if isinstance(self.tls, dict) else self.tls
+
     def tls_note(self) -> str:
-        if self.tls is False:
-            return "TLS certificates NOT verified (the operator's explicit opt-out in the site file)"
-        return "TLS verified" + (f" with the CA file {self.tls}" if isinstance(self.tls, str) else "")
+        return "; ".join(f"{name}: {_tls_note(self.tls_for(name))}" for name in ("production", "staging"))
+
+
+def _tls_note(verify: bool | str) -> str:
+    if verify is False:
+        return "TLS certificates NOT verified (the operator's explicit opt-out in the site file)"
+    return "TLS verified" + (f" with the CA file {verify}" if isinstance(verify, str) else "")
+
+
+def _check_tls(tls: object) -> bool | str | dict:
+    values = tls.values() if isinstance(tls, dict) else [tls]
+    unknown = set(tls) - {"production", "staging"} if isinstance(tls, dict) else set()
+    if unknown or not all(isinstance(v, bool | str) for v in values):
+        raise ValueError(f'tls is true, false, a CA file, or {{"production": …, "staging": …}}: not {tls!r}')
+    missing = [v for v in values if isinstance(v, str) and not Path(v).expanduser().is_file()]
+    if missing:
+        raise ValueError(f"tls CA file {missing[0]} does not exist")
+    return {k: str(Path(v).expanduser()) if isinstance(v, str) else v for k, v in tls.items()} \
+        if isinstance(tls, dict) else (str(Path(tls).expanduser()) if isinstance(tls, str) else tls)
 
 
 def make_host(spec: str | None, key_file: str | None = None, known_hosts: str | None = None) -> Host:
@@ -161,7 +183,7 @@ def load_site(path: Path, **overrides) -> Site:
             host=host, root=cfg["root"], staging_compose=Path(cfg["staging_compose"]).expanduser(),
             new_images=cfg["new_images"], gateway_urls=cfg["gateway_urls"],
             probe_username=probe["username"], probe_conversation=probe["conversation"],
-            probe_password=secrets.get("PROBE_PASSWORD", ""), tls=cfg.get("tls", True),
+            probe_password=secrets.get("PROBE_PASSWORD", ""), tls=_check_tls(cfg.get("tls", True)),
             api_prefixes=cfg.get("api_prefixes") or {"old": "/api", "new": "/api/v1"},
             optional_services=tuple(cfg.get("optional_services", ())),
             schema=Path(cfg["schema"]).expanduser() if cfg.get("schema") else None,

@@ -98,6 +98,7 @@ def target_env_text(site, env, replica_info: dict, reports: dict[str, str], extr
         "CHECK_TEST_CONVERSATION": site.probe_conversation,
         "CHECK_TEST_COMMUNITY": replica_info["test_community"],
         "CHECK_TRANSLATION_LANGUAGES": "en,es,pt",
+        "CHECK_VERIFY_TLS": "false" if site.tls_for(env.name) is False else "true",
         "CHECK_MIGRATION_REPORT": reports.get("migration", ""),
         "CHECK_VERIFY_REPORT": reports.get("verify", ""),
         "CHECK_HEALTH_DEADLINE_S": "10",

@@ -35,8 +35,13 @@ class Environment:
 
 
 def http_ok(url: str, verify: bool | str = True, timeout: float = HTTP_TIMEOUT_S) -> bool:
+    """True when ``url`` answers 200. A certificate that does not verify is no answer to wait for: an OpsError."""
     try:
         return requests.get(url, timeout=timeout, verify=verify).status_code == 200
+    except requests.exceptions.SSLError as exc:
+        reason = str(exc.__context__ or exc).split("(Caused by ")[-1].rstrip(")")[:300]
+        raise OpsError(f"{url}: its TLS certificate does not verify ({reason}); in the site file, give `tls` for "
+                       "this environment a CA file, or opt out with false (stated in every report)") from None
     except requests.RequestException:
         return False
 

@@ -38,7 +38,7 @@ def deploy_staging(site: Site) -> dict:
     _check_mounts(site)
     seconds = site.engine.up(staging, HEALTH_DEADLINE_S)
     url = site.gateway_urls["staging"]
-    wait_healthy(url + "/health", HEALTH_DEADLINE_S, "the staging gateway", site.tls)
+    wait_healthy(url + "/health", HEALTH_DEADLINE_S, "the staging gateway", site.tls_for("staging"))
     state = {"images": site.engine.images(staging), "new_images": site.new_images, "gateway_url": url,
              "tls": site.tls_note(), "up_seconds": round(seconds, 1)}
     site.write_state(f"{staging.state_dir}/deploy.json", state)

@@ -48,7 +48,7 @@ def rollback(site: Site, snapshot: str | None = None) -> dict:
               ("images", lambda: _retag(site, recorded)),
               ("start", lambda: site.engine.up(prod, HEALTH_DEADLINE_S)),
               ("health", lambda: wait_healthy(site.gateway_urls["production"] + "/health", HEALTH_DEADLINE_S,
-                                              "the old production", site.tls)))
+                                              "the old production", site.tls_for("production"))))
     for stage, action in stages:
         try:
             action()

@@ -46,7 +46,7 @@ def latest_snapshot(site: Site) -> str | None:
 
 def preflight(site: Site) -> dict:
     """The refusals: staging healthy, its suite passed on the current migration, a snapshot taken after it."""
-    if not http_ok(site.gateway_urls["staging"] + "/health", site.tls):
+    if not http_ok(site.gateway_urls["staging"] + "/health", site.tls_for("staging")):
         raise OpsError("refused: staging is not healthy (its gateway /health does not answer 200)")
     migration = site.read_state(f"{site.staging.state_dir}/migration.json")
     if not migration.get("verify_ok"):
@@ -110,16 +110,15 @@ def switch(site: Site) -> dict:
     old_env = site.host.read_text(prod.env_file)
     site.host.write_text(report.old_env_file, old_env, mode="600")  # what `switch --resume` puts back
     _prepare(site, report)
-    public = site.gateway_urls["production"]
-    probe = Probe(Writer(public, site.probe_username, site.probe_password, site.api_prefixes["old"],
-                         verify=site.tls), site.probe_conversation,
-                  (site.api_prefixes["old"], site.api_prefixes["new"])).start()
-    writer = Writer(public, site.probe_username, site.probe_password, site.api_prefixes["new"], verify=site.tls)
+    public, tls = site.gateway_urls["production"], site.tls_for("production")
+    probe = Probe(Writer(public, site.probe_username, site.probe_password, site.api_prefixes["old"], verify=tls),
+                  site.probe_conversation, (site.api_prefixes["old"], site.api_prefixes["new"])).start()
+    writer = Writer(public, site.probe_username, site.probe_password, site.api_prefixes["new"], verify=tls)
     stages = (("freeze", lambda: _freeze(site, probe)),
               ("delta", lambda: _delta(site, t0, report.data)),
               ("start", lambda: _start(site, old_env)),
               ("health", lambda: wait_healthy(public + "/health", HEALTH_DEADLINE_S, "the new production gateway",
-                                              site.tls)),
+                                              tls)),
               ("smoke", lambda: smoke(writer, site.probe_conversation)))
     stage = stages[0][0]
     try:
@@ -139,7 +138,7 @@ def switch(site: Site) -> dict:
     finally:
         probe.stop()
     downtime = probe.downtime()
-    report.finish("done", downtime_s=None if downtime is None else round(downtime, 2), gateway_url=public,
+    report.finish("done", downtime_s=_rounded(downtime), gateway_url=public,
                   probe_writes=probe.accepted, probe_throttled=probe.throttled,
                   images_after=site.engine.images(prod), staging="writers stopped; database kept")
     if downtime is None:  # the smoke check wrote, the probe did not: the downtime is unknown, never 0
@@ -247,7 +246,7 @@ def _restore_after_failure(site: Site, old_env: str, probe: Probe, report: Switc
         restored += f" (downtime {probe.downtime():.1f}s)" if back else ", but the probe's writes are still refused"
     restored = _restart_staging(site, restored)
     report.finish("restored" if back_ok else "restore-failed", restore=restored,
-                  probe_writes=probe.accepted, downtime_s=probe.downtime())
+                  probe_writes=probe.accepted, downtime_s=_rounded(probe.downtime()))
     site.echo(restored)
     return restored
 
@@ -258,12 +257,17 @@ def _bring_back(site: Site, old_env: str, report: SwitchRecord) -> str:
     try:
         site.host.write_text(prod.env_file, old_env, mode="600")
         site.engine.up(prod, HEALTH_DEADLINE_S)
-        wait_healthy(site.gateway_urls["production"] + "/health", HEALTH_DEADLINE_S, "the old production", site.tls)
+        wait_healthy(site.gateway_urls["production"] + "/health", HEALTH_DEADLINE_S, "the old production",
+                     site.tls_for("production"))
     except Exception as again:  # noqa: BLE001 - say exactly what is left rather than a traceback
         return (f"bringing the old production back FAILED ({site.host.mask(f'{type(again).__name__}: {again}')}); "
                 f"the .env before the switch is kept at {report.old_env_file} (0600); run `meeshy-ops switch "
                 f"--resume`, or `meeshy-ops rollback`")
     return BROUGHT_BACK
+
+
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 2)
 
 
 def _restart_staging(site: Site, said: str) -> str:

@@ -38,7 +38,7 @@ def validate(site: Site, env_name: str, report_dir: Path, target_env: Path | Non
             "CHECK_GATEWAY_URL": site.gateway_urls[env_name],
             "CHECK_MONGODB_TUNNEL": f"{site.database_address(env)}:27017",
             "CHECK_MONGODB_DATABASE": site.staging_database if env_name == "staging" else site.next_database,
-            "CHECK_VERIFY_TLS": "false" if site.tls is False else "true",
+            "CHECK_VERIFY_TLS": "false" if site.tls_for(env_name) is False else "true",
         })
         for key in ("migration_report", "verify_report"):
             local = Path(report_dir).resolve() / f"{env_name}-{key}.json"

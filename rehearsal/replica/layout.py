@@ -92,10 +92,11 @@ def write_server(root: Path, ports: Ports, staging_ports: Ports, admin_password:
                                                                          "project_id": "meeshy-replica"}))
     (root / "docker" / "nginx" / "static-files.conf").write_text((SERVER_FILES / "static-files.conf").read_text())
     proxy = (SERVER_FILES / "proxy.conf").read_text()
-    (root / "docker" / "nginx" / "proxy.conf").write_text(_fill(proxy, {"PREFIX": "", "DOMAIN": "meeshy.me",
-                                                                        "SUFFIX": ""}))
-    (root / "docker" / "nginx" / "proxy-staging.conf").write_text(
-        _fill(proxy, {"PREFIX": "staging.", "DOMAIN": "meeshy.me", "SUFFIX": "-staging"}))
+    (root / "docker" / "nginx" / "proxy.conf").write_text(_fill(proxy, {
+        "PREFIX": "", "DOMAIN": "meeshy.me", "SUFFIX": "", "SSL": "", "TLS_CERTIFICATE": "# (plain HTTP here)"}))
+    (root / "docker" / "nginx" / "proxy-staging.conf").write_text(_fill(proxy, {
+        "PREFIX": "staging.", "DOMAIN": "meeshy.me", "SUFFIX": "-staging", "SSL": " ssl",
+        "TLS_CERTIFICATE": "ssl_certificate /etc/nginx/default.crt; ssl_certificate_key /etc/nginx/default.key;"}))
 
 
 def write_workstation(directory: Path, root: Path, ssh_target: str, ssh_dir: Path, ports: Ports,
@@ -115,8 +116,9 @@ def write_workstation(directory: Path, root: Path, ssh_target: str, ssh_dir: Pat
         "root": str(root), "staging_compose": str(staging_compose),
         "new_images": {f"{app.upper()}_IMAGE": f"meeshy-replica/{app}:{NEW}" for app in APPS},
         "gateway_urls": {"production": f"http://127.0.0.1:{ports.gateway}",
-                         "staging": f"http://127.0.0.1:{staging_ports.gateway}"},
-        "tls": True, "api_prefixes": {"old": "/api", "new": "/api/v1"},
+                         "staging": f"https://127.0.0.1:{staging_ports.gateway}"},
+        # staging's certificate is self-signed, as on meeshy.me's 8443: the operator's explicit opt-out
+        "tls": {"production": True, "staging": False}, "api_prefixes": {"old": "/api", "new": "/api/v1"},
         "probe": {"username": PROBE_ACCOUNT, "conversation": probe_conversation},
         "optional_services": ["p3x-redis-ui"], "secrets_file": str(secrets_file),
         "staging_files": {"secrets/firebase-admin-sdk.json": "secrets/firebase-admin-sdk.json",
@@ -125,11 +127,11 @@ def write_workstation(directory: Path, root: Path, ssh_target: str, ssh_dir: Pat
         # Where the browser reaches each stack (not a setting of the steps: the rehearsal's suites read it).
         "replica": {"admin_user": ADMIN_USER, "test_community": test_community,
                     "redis_ui_urls": {"production": f"http://127.0.0.1:{ports.admin}",
-                                      "staging": f"http://127.0.0.1:{staging_ports.admin}"},
+                                      "staging": f"https://127.0.0.1:{staging_ports.admin}"},
                     "frontend_urls": {"production": f"http://127.0.0.1:{ports.frontend}",
-                                      "staging": f"http://127.0.0.1:{staging_ports.frontend}"},
+                                      "staging": f"https://127.0.0.1:{staging_ports.frontend}"},
                     "translator_urls": {"production": f"http://127.0.0.1:{ports.translator}",
-                                        "staging": f"http://127.0.0.1:{staging_ports.translator}"}},
+                                        "staging": f"https://127.0.0.1:{staging_ports.translator}"}},
     }
     path = directory / "site.json"
     path.write_text(json.dumps(site, indent=2))

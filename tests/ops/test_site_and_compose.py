@@ -46,6 +46,22 @@ def test_the_tls_opt_out_is_said(tmp_path):
     assert "NOT verified" in load_site(path).tls_note()
 
 
+def test_tls_is_chosen_per_environment_and_said_for_each(tmp_path):
+    path, _ = _site_file(tmp_path, tls={"staging": False})
+    site = load_site(path)
+    assert (site.tls_for("production"), site.tls_for("staging")) == (True, False)
+    assert site.tls_note() == ("production: TLS verified; staging: TLS certificates NOT verified (the operator's "
+                               "explicit opt-out in the site file)")
+
+
+@pytest.mark.parametrize("tls, message", [({"stagng": False}, "tls is true, false"), (3, "tls is true, false"),
+                                          ({"staging": "/nowhere/ca.pem"}, "CA file /nowhere/ca.pem")])
+def test_a_wrong_tls_setting_is_a_clear_error(tmp_path, tls, message):
+    path, _ = _site_file(tmp_path, tls=tls)
+    with pytest.raises(OpsError, match=message):
+        load_site(path)
+
+
 @pytest.mark.parametrize("change, message", [
     ({"new_images": {"GATEWAY_IMAGE": "g"}}, "new_images lacks"),
     ({"probe": {"username": "u"}}, "not usable"),

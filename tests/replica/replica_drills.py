@@ -114,7 +114,7 @@ def _aftermath(site, look) -> dict:
     report = site.read_state(f"{site.production.state_dir}/switch.json")
     with reach(site.host, site.database_address(site.production), site.database) as url, client(url) as c:
         lost = missing_writes(report.get("probe_writes") or [], c[site.database], prisma=False)
-    serving = http_ok(site.gateway_urls["production"] + "/health", site.tls)
+    serving = http_ok(site.gateway_urls["production"] + "/health", site.tls_for("production"))
     return {"report": report, "lost": lost, "serving": serving, "after": look(site)}
 
 

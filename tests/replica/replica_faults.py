@@ -31,13 +31,13 @@ def switch_state(site) -> dict:
 @contextmanager
 def fire_when(site, action: Callable[[Callable], None], stage: str | None = None, status: str = "running",
               command: str = "") -> Iterator[list]:
-    """``action(run)`` once, just before the first server command containing ``command`` issued while the
-    switch's record says ``stage``/``status`` (any time if ``stage`` is None); ``run`` is the unobserved
-    command runner. Yields a list that gets ``True`` when the fault fired."""
+    """``action(run)`` once, just before the first server command whose line and arguments contain
+    ``command``, issued while the switch's record says ``stage``/``status`` (any time if ``stage`` is
+    None); ``run`` is the unobserved command runner. Yields a list that gets ``True`` when it fired."""
     run, fired = site.host.run, []
 
     def observed(line, *args, **kwargs):
-        if not fired and command in line:
+        if not fired and command in " ".join([line, *map(str, args)]):
             state = switch_state(site) if stage else {}
             if stage is None or (state.get("stage"), state.get("status")) == (stage, status):
                 fired.append(True)

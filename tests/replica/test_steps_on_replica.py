@@ -24,7 +24,7 @@ from ops.db import client, fingerprints, reach
 from ops.errors import OpsError
 from ops.paths import ROOT
 from ops.site import IMAGE_KEYS
-from ops.stack import parse_env
+from ops.stack import http_ok, parse_env
 from rehearsal.replica import server_replica
 from rehearsal.replica.layout import NEW, OLD
 from rehearsal.write_stream import missing_writes
@@ -74,6 +74,9 @@ def journey(tmp_path_factory):
         seen["published"] = site.host.check_output("docker ps --format '{{.Names}} {{.Ports}}'")
         seen["deploy"] = deploy_staging(site)
         seen["deployed"] = _look(site)
+        with pytest.raises(OpsError) as unverified:  # what verifying staging's certificate gives
+            http_ok(site.gateway_urls["staging"] + "/health", True)
+        seen["staging_verified"] = str(unverified.value)
         seen["migration"] = migrate_to_staging(site)
         seen["migrated"] = _look(site)
         seen["staging_uploads"] = sorted(site.host.check_output(
@@ -135,6 +138,13 @@ def test_deploy_staging_is_its_own_project_with_its_own_database_and_production_
     assert staging_env["DOMAIN"] == prod_env["DOMAIN"]  # the compose file builds staging.${DOMAIN}
     assert {s: i["ref"] for s, i in deployed["images"]["staging"].items() if "gateway" in s} == \
         {"gateway-staging": f"meeshy-replica/gateway:{NEW}"}
+
+
+def test_staging_serves_a_self_signed_certificate_and_the_operators_opt_out_is_reported(journey):
+    assert journey["site"].gateway_urls["staging"].startswith("https://")
+    assert "TLS certificate does not verify" in journey["staging_verified"]
+    assert "staging: TLS certificates NOT verified" in journey["deploy"]["tls"]
+    assert "staging: TLS certificates NOT verified" in journey["switch"]["tls"]
 
 
 def test_migrate_to_staging_leaves_production_as_it_was_and_copies_the_uploads_volumes(journey):
