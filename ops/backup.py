@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from ops.errors import OpsError
 from ops.host import Host
 
 DUMP_TIMEOUT_S = 3600
+# Dates are stored to the millisecond and ObjectIds to the second: a write in T0's own second must count as after it.
+CLOCK_MARGIN = timedelta(seconds=2)
 
 
 @dataclass
@@ -51,8 +53,9 @@ class BackupRecord:
 
 def dump(host: Host, container: str, database: str, archive: str) -> BackupRecord:
     """``mongodump --db DATABASE --archive --gzip`` in ``container`` into the host file ``archive`` (0600).
-    T0 is taken before the dump starts. ``collections`` is left for the caller to fill."""
-    t0 = datetime.now(UTC)
+    T0 is taken on the server's clock before the dump starts, less a margin (the delta re-applies what it
+    covers twice; it must miss nothing). ``collections`` is left for the caller to fill."""
+    t0 = host.clock() - CLOCK_MARGIN
     directory = archive.rsplit("/", 1)[0]
     host.run("mkdir -p %s && umask 077 && docker exec %s mongodump --quiet --db=%s --archive --gzip > %s.part "
              "&& mv -f %s.part %s", directory, container, database, archive, archive, archive,

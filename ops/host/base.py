@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ops.errors import OpsError
@@ -104,6 +105,11 @@ class Host(ABC):
 
     def read_text(self, path: str | Path) -> str:
         return self.run("cat -- %s", str(path)).stdout
+
+    def clock(self) -> datetime:
+        """The host's time (UTC): what the containers stamp documents with, whatever this machine's clock says."""
+        seconds = self.check_output("date -u +%s.%N")  # no arguments: the line is not %-filled
+        return datetime.fromtimestamp(float(seconds), UTC)
 
     def sha256(self, path: str | Path) -> str:
         return self.check_output("sha256sum -- %s", str(path)).split()[0]

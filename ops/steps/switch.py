@@ -5,15 +5,17 @@ The plan (the runbook's, made cheaper while production is frozen):
 1. prepare, production still serving: staging's writers are stopped and its migrated database is
    copied (mongodump in staging's database container, mongorestore with a namespace mapping) into
    production's database server as ``next_database``, beside the legacy database, which stays untouched;
+   catch-up, still serving: the changes since T0 are applied to ``next_database``;
 2. freeze: production's writers stop (the probe sees its first refused write: downtime starts);
-3. delta: every change to the legacy database since T0 is applied to ``next_database``;
+3. delta: the changes since the catch-up began (the server's clock) are applied to ``next_database``;
 4. verify: every document of the legacy database is accounted for (collection counts only);
 5. start: the .env gets the new images and the URL of ``next_database`` (no other key changes) and
    compose recreates the services whose configuration changed;
 6. health and smoke: essential services healthy, the public /health 200, the probe account writes
    and reads back a message (the downtime ends at the probe's first accepted write).
 
-Work while frozen is the delta and the counts: proportional to the changes, not to the database.
+Work while frozen is the delta and the counts: writing is proportional to the changes of the last moments;
+finding them is one filtered read per collection (see ops.migration.delta for what that costs).
 Anything failing after the freeze puts the old .env back byte for byte and restarts production on the
 old images and the legacy database, which no step of the switch wrote to.
 """
@@ -36,6 +38,7 @@ DOWNTIME_LIMIT_S = 600
 FREEZE_DEADLINE_S = 30.0
 HEALTH_DEADLINE_S = 180.0
 BROUGHT_BACK = "the OLD production was brought back and is serving"
+BEFORE_THE_FREEZE = ("prepare", "catch-up")
 
 
 def latest_snapshot(site: Site) -> str | None:
@@ -98,9 +101,10 @@ def switch(site: Site) -> dict:
     t0 = datetime.fromisoformat(checks["migration"]["t0"])
     prod = site.production
     if site.would(f"stop staging's writers, copy staging's {site.staging_database} into production's database "
-                  f"server as {site.next_database}, freeze production, apply the delta since T0 {t0.isoformat()}, "
-                  f"count, set {', '.join(site.new_images)} and DATABASE_URL in {prod.env_file}, recreate, poll "
-                  f"health, smoke-check (snapshot {checks['snapshot']})"):
+                  f"server as {site.next_database}, apply the delta since T0 {t0.isoformat()} to it, freeze "
+                  f"production, apply the delta since that pass, count, set {', '.join(site.new_images)} and "
+                  f"DATABASE_URL in {prod.env_file}, recreate, poll health, smoke-check (snapshot"
+                  f" {checks['snapshot']})"):
         return {}
     site.confirm("This switches PRODUCTION. Are you ABSOLUTELY sure?", "oui")
     site.confirm("Last confirmation.", "SWITCH-PRODUCTION")
@@ -109,13 +113,14 @@ def switch(site: Site) -> dict:
                                  "images_before": site.engine.images(prod), "tls": site.tls_note()})
     old_env = site.host.read_text(prod.env_file)
     site.host.write_text(report.old_env_file, old_env, mode="600")  # what `switch --resume` puts back
-    _prepare(site, report)
+    _before_the_freeze(site, report, "prepare", lambda: _prepare(site, report))
+    since = _before_the_freeze(site, report, "catch-up", lambda: _catch_up(site, t0, report))
     public, tls = site.gateway_urls["production"], site.tls_for("production")
     probe = Probe(Writer(public, site.probe_username, site.probe_password, site.api_prefixes["old"], verify=tls),
                   site.probe_conversation, (site.api_prefixes["old"], site.api_prefixes["new"])).start()
     writer = Writer(public, site.probe_username, site.probe_password, site.api_prefixes["new"], verify=tls)
     stages = (("freeze", lambda: _freeze(site, probe)),
-              ("delta", lambda: _delta(site, t0, report.data)),
+              ("delta", lambda: _delta(site, since, report.data)),
               ("start", lambda: _start(site, old_env)),
               ("health", lambda: wait_healthy(public + "/health", HEALTH_DEADLINE_S, "the new production gateway",
                                               tls)),
@@ -170,7 +175,7 @@ def resume(site: Site) -> dict:
     site.confirm(f"The last switch stopped at stage '{stage}' ({status}). Bring the old production back?", "oui")
     site.mask_env_secrets(site.production)
     with held_interrupts(site.echo):
-        if stage == "prepare":
+        if stage in BEFORE_THE_FREEZE:
             restored = _restart_staging(site, "production was never frozen")
             report.finish("stopped-before-freeze", restore=restored)
         else:
@@ -181,26 +186,41 @@ def resume(site: Site) -> dict:
     return report.data
 
 
-def _prepare(site: Site, report: SwitchRecord) -> None:
-    """Production still serving: staging's migrated database copied beside production's legacy one.
-    A failure here stops the switch before the freeze: production untouched, staging's writers restarted."""
-    staging, prod = site.staging, site.production
-    report.enter("prepare")
-    started = time.monotonic()
+def _before_the_freeze(site: Site, report: SwitchRecord, stage: str, action):
+    """A stage while production still serves. On a failure the switch stops there: production untouched,
+    staging's writers restarted."""
+    report.enter(stage)
     try:
-        site.engine.stop(staging, site.engine.writers(staging))
-        archive = f"{site.backups}/switch-{timestamp()}/{site.staging_database}.archive.gz"
-        record = backup.dump(site.host, site.database_container(staging), site.staging_database, archive)
-        backup.restore(site.host, site.database_container(prod), archive, site.staging_database, site.next_database)
+        return action()
     except BaseException as exc:  # Ctrl-C included: staging's writers come back
         error = site.host.mask(f"{type(exc).__name__}: {exc}")
         with held_interrupts(site.echo):
             restored = _restart_staging(site, "production was never frozen and is serving as before")
-        report.finish("stopped-before-freeze", failed_stage="prepare", error=error, restore=restored)
-        raise OpsError(f"switch stopped at stage 'prepare', before the freeze ({error}); {restored}") from None
+        report.finish("stopped-before-freeze", failed_stage=stage, error=error, restore=restored)
+        raise OpsError(f"switch stopped at stage '{stage}', before the freeze ({error}); {restored}") from None
+
+
+def _prepare(site: Site, report: SwitchRecord) -> None:
+    """Staging's migrated database copied beside production's legacy one."""
+    staging, prod = site.staging, site.production
+    started = time.monotonic()
+    site.engine.stop(staging, site.engine.writers(staging))
+    archive = f"{site.backups}/switch-{timestamp()}/{site.staging_database}.archive.gz"
+    record = backup.dump(site.host, site.database_container(staging), site.staging_database, archive)
+    backup.restore(site.host, site.database_container(prod), archive, site.staging_database, site.next_database)
     report.data["prepare"] = {"archive": archive, "sha256": record.sha256, "database": site.next_database,
                               "seconds": round(time.monotonic() - started, 1)}
     site.echo(f"staging's migrated data copied into production's database server as {site.next_database}")
+
+
+def _catch_up(site: Site, t0: datetime, report: SwitchRecord) -> datetime:
+    """The changes since T0 carried into the copy, so that the delta while frozen has only the last
+    moments to carry. Returns where that one starts: the server's clock before this pass."""
+    since = site.host.clock() - backup.CLOCK_MARGIN
+    seconds = _apply_delta(site, t0)["seconds"]
+    report.data["catch_up"] = {"since": t0.isoformat(), "seconds": seconds}
+    site.echo(f"changes since T0 carried into {site.next_database} in {seconds:.1f}s while production serves")
+    return since
 
 
 def _freeze(site: Site, probe: Probe) -> None:
@@ -210,15 +230,20 @@ def _freeze(site: Site, probe: Probe) -> None:
     site.echo("production frozen: writes are refused from now on")
 
 
-def _delta(site: Site, t0: datetime, report: dict) -> None:
+def _apply_delta(site: Site, since: datetime) -> dict:
     from ops.migration.delta import apply_delta  # the migration package, on demand
 
+    with reach(site.host, site.database_address(site.production), site.database) as source:
+        return apply_delta(source, with_database(source, site.next_database), since=since, schema_path=site.schema)
+
+
+def _delta(site: Site, since: datetime, report: dict) -> None:
     prod = site.production
+    delta = _apply_delta(site, since)  # the plan: as recorded
+    report["delta"] = {k: delta[k] for k in ("totals", "collections", "seconds", "examined_collections")}
+    report["delta"]["since"] = since.isoformat()
     with reach(site.host, site.database_address(prod), site.database) as source:
-        target = with_database(source, site.next_database)
-        delta = apply_delta(source, target, since=t0, schema_path=site.schema)  # the plan: as recorded
-        report["delta"] = {k: delta[k] for k in ("totals", "collections", "seconds", "examined_collections")}
-        problems, counts = accounted_for(source, target)
+        problems, counts = accounted_for(source, with_database(source, site.next_database))
     report["counts_report"] = f"{prod.state_dir}/switch-counts.json"
     site.write_state(report["counts_report"], counts)
     if problems:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import socket
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ops.host import CommandFailed, CommandTimedOut, HostUnreachable, SshHost
+from ops.host import CommandFailed, CommandTimedOut, HostUnreachable, LocalHost, SshHost
 from ops.host.ports import free_port
 
 
@@ -79,3 +80,8 @@ def test_forward_reaches_an_address_as_the_host_sees_it(host):
                 assert conn.recv(16) == b"pong:ping"
         finally:
             server.shutdown()
+
+
+def test_the_hosts_clock_is_read_on_the_host():
+    before = datetime.now(UTC)
+    assert before - timedelta(seconds=1) <= LocalHost().clock() <= datetime.now(UTC) + timedelta(seconds=1)
