@@ -6,7 +6,8 @@ For each scale: a fresh replica (old production on the legacy dataset of that sc
 migrate-to-staging, capture (the real steps over SSH), the staging suite's pass recorded as `validate`
 records it, then the same number of writes through the old production's API after T0, and the real
 `switch`: real containers stopped and recreated. Prints the downtime (probe: first write refused →
-first write accepted), each stage's seconds, the delta's own time, and the ratio of the downtimes.
+first write accepted), each stage's seconds, the frozen delta's own time, the copy and catch-up delta
+done before the freeze, and the ratio of the downtimes.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def one_scale(scale: float, writes: int) -> dict:
         server_replica.down(echo=lambda _m: None)
     return {"documents": migration["documents"], "setup_s": setup_s, "writes": len(stream.records),
             "downtime_s": report["downtime_s"], "stages": report["seconds"], "delta_s": report["delta"]["seconds"],
-            "delta": report["delta"]["totals"], "prepare_s": report["prepare"]["seconds"]}
+            "delta": report["delta"]["totals"], "prepare_s": report["prepare"]["seconds"],
+            "catch_up_s": report["catch_up"]["seconds"]}
 
 
 def main() -> None:
@@ -63,7 +65,8 @@ def main() -> None:
         r = results[scale] = one_scale(scale, args.writes)
         print(f"scale {scale:g}: {r['documents']} documents, {r['writes']} writes after T0; downtime "
               f"{r['downtime_s']:.2f} s (stages {r['stages']}); delta {r['delta_s']:.2f} s {r['delta']}; "
-              f"prepared before the freeze in {r['prepare_s']:.1f} s; set-up {r['setup_s']:.0f} s", flush=True)
+              f"before the freeze: copy {r['prepare_s']:.1f} s, catch-up delta {r['catch_up_s']:.1f} s; "
+              f"set-up {r['setup_s']:.0f} s", flush=True)
     scales = sorted(results)
     if len(scales) > 1:
         first, last = results[scales[0]], results[scales[-1]]
