@@ -92,14 +92,16 @@ def journey(tmp_path_factory):
         seen["before_drills"] = _look(site)
         seen["drills"] = {fault: failed_switch(site, switch, _look, fault) for fault in SWITCH_FAULTS}
         seen["killed"] = killed_switch_then_resumed(site, replica.site_file, _look)
-        (ROOT / "var" / "replica").mkdir(parents=True, exist_ok=True)
-        (ROOT / "var" / "replica" / "fault-table.md").write_text(
-            fault_table({**seen["drills"], "switch killed (SIGKILL), then --resume": seen["killed"]}))
         paused = switch_with_dockerd_paused(site, switch, DOCKERD_PAUSE_S)
         seen["switch"], seen["dockerd_paused"] = paused["report"], paused["fired"]
         seen["switched"] = _look(site)
         with reach(site.host, site.database_address(site.production), site.next_database) as url, client(url) as c:
             seen["probe_writes_lost"] = missing_writes(seen["switch"]["probe_writes"], c[site.next_database])
+        (ROOT / "var" / "replica").mkdir(parents=True, exist_ok=True)
+        (ROOT / "var" / "replica" / "fault-table.md").write_text(fault_table({
+            **seen["drills"], "switch killed (SIGKILL), then --resume": seen["killed"],
+            f"dockerd not answering for {DOCKERD_PAUSE_S:.0f} s": {"report": seen["switch"],
+                                                                   "lost": seen["probe_writes_lost"]}}))
         seen["rollback_cut"] = step_with_link_lost(site, rollback, "tar -C /to -xzf")
         seen["rollback"] = seen["rollback_cut"]["again"]
         seen["rolled_back"] = _look(site)
