@@ -35,6 +35,10 @@ def rollback(site: Site, snapshot: str | None = None) -> dict:
     if site.would(f"stop production's writers, restore {archive} into {site.database} and prove it, put back "
                   f"the .env, the compose file and the uploads volumes of {snapshot}, start production"):
         return {}
+    switch = site.read_state(f"{prod.state_dir}/switch.json")
+    if switch.get("status") in ("running", "restoring", "restore-failed"):
+        site.echo(f"the last switch stopped at stage '{switch['stage']}' ({switch['status']}): the rollback replaces "
+                  "whatever it left with the snapshot")
     site.confirm(f"This replaces production with snapshot {snapshot}.", "oui")
     record = backup.BackupRecord.load(host, archive)
     backup.verify_checksum(host, record)
