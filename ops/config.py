@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ops.errors import OpsError
+from ops.stack.envfile import parse_env
 
 MASK = "********"
 JWT = re.compile(r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}")
@@ -162,23 +163,9 @@ KEYS: dict[str, KeySpec] = {
     ),
 }
 
-_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
-
-
 def parse_env_file(path: Path) -> dict[str, str]:
     """``KEY=value`` lines; ``#`` comments, blank lines and optional quotes as in docker compose."""
-    values: dict[str, str] = {}
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        match = _LINE.match(line)
-        if not match:
-            raise OpsError(f"{path}:{number}: not a KEY=value line")
-        key, value = match.groups()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key] = value
-    return values
+    return parse_env(path.read_text(), strict=str(path))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from ops.errors import OpsError
+
 ASSIGNMENT = re.compile(r"^(\s*(?:export\s+)?)([A-Za-z_][A-Za-z0-9_]*)(\s*=\s*)(.*?)(\r?)$")
 APPENDED_HEADER = "# set by meeshy-ops"
 
@@ -20,13 +22,18 @@ def _unquote(value: str) -> str:
     return value
 
 
-def parse_env(text: str) -> dict[str, str]:
-    """Key → value, as compose reads them (surrounding quotes removed; the last assignment wins)."""
+def parse_env(text: str, strict: str = "") -> dict[str, str]:
+    """Key → value, as compose reads them (surrounding quotes removed; the last assignment wins). With
+    ``strict`` (the file's name), a line that is neither blank, a comment nor an assignment is an error."""
     values = {}
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
         match = ASSIGNMENT.match(line)
-        if match and not line.lstrip().startswith("#"):
+        if match:
             values[match.group(2)] = _unquote(match.group(4))
+        elif strict:
+            raise OpsError(f"{strict}:{number}: not a KEY=value line")
     return values
 
 
