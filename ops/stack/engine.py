@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 
 import requests
+from urllib3.exceptions import InsecureRequestWarning
 
 from ops.errors import OpsError
 
@@ -37,7 +39,9 @@ class Environment:
 def http_ok(url: str, verify: bool | str = True, timeout: float = HTTP_TIMEOUT_S) -> bool:
     """True when ``url`` answers 200. A certificate that does not verify is no answer to wait for: an OpsError."""
     try:
-        return requests.get(url, timeout=timeout, verify=verify).status_code == 200
+        with warnings.catch_warnings():  # an opt-out is the operator's, stated in every report: no warning per poll
+            warnings.simplefilter("ignore", InsecureRequestWarning)
+            return requests.get(url, timeout=timeout, verify=verify).status_code == 200
     except requests.exceptions.SSLError as exc:
         reason = str(exc.__context__ or exc).split("(Caused by ")[-1].rstrip(")")[:300]
         raise OpsError(f"{url}: its TLS certificate does not verify ({reason}); in the site file, give `tls` for "
