@@ -6,12 +6,17 @@ from __future__ import annotations
 import http.server
 import ssl
 import subprocess
+import sys
 import threading
 
 import pytest
 
 from ops.errors import OpsError
+from ops.paths import ROOT
 from ops.stack import http_ok, wait_healthy
+
+sys.path.insert(0, str(ROOT / "tests" / "suites"))  # the suites' helpers, as their own conftest sees them
+from checklib.http import Api  # noqa: E402
 
 
 class _Health(http.server.BaseHTTPRequestHandler):
@@ -50,3 +55,9 @@ def test_a_certificate_that_does_not_verify_is_said_at_once_not_waited_for(self_
 def test_the_operators_ca_file_or_opt_out_is_accepted(self_signed):
     url, cert = self_signed
     assert http_ok(url, cert) and http_ok(url, False)
+
+
+def test_the_suites_opt_out_holds_when_a_ca_bundle_is_set_in_the_environment(self_signed, monkeypatch):
+    url, _ = self_signed
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")  # as on many machines
+    assert Api(url, 5.0, verify_tls=False).request("GET", "", expect=200).json() == {"status": "healthy"}

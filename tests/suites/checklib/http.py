@@ -17,6 +17,22 @@ USER_AGENT = "meeshy-ops-check"
 GLOBAL_WINDOW_S = 61.0
 
 
+class TlsSession(requests.Session):
+    """A session whose ``verify`` holds: requests lets REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE (set on many
+    operators' machines, and on this one) replace a session's ``verify=False`` by that bundle."""
+
+    def __init__(self, verify: bool | str = True) -> None:
+        super().__init__()
+        self.verify = verify
+        self.headers["User-Agent"] = USER_AGENT
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):
+        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if verify is None:  # not set on the request: the session's choice, not the environment's
+            settings["verify"] = self.verify
+        return settings
+
+
 class ApiFailure(AssertionError):
     """A REST call answered something other than expected; the message has the route and the body."""
 
@@ -34,9 +50,7 @@ class Api:
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
-        self.session.verify = self.verify_tls
+        self.session = TlsSession(self.verify_tls)
 
     def with_token(self, token: str) -> Api:
         return Api(self.base_url, self.timeout_s, self.verify_tls, token)

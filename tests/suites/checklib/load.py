@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import requests
 
+from checklib.http import TlsSession
 from checklib.stats import percentile
 
 
@@ -76,8 +77,7 @@ def run_load(
     def one(_: int) -> None:
         session = getattr(local, "session", None)
         if session is None:
-            session = local.session = requests.Session()
-            session.verify = verify_tls
+            session = local.session = TlsSession(verify_tls)
         started = time.perf_counter()
         limited = False
         try:

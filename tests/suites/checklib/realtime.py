@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 import socketio
 
+from checklib.http import TlsSession
+
 # Tests that hold a user's socket or web page take turns across xdist workers (a lock in the suites'
 # conftest): a second socket of the same user would disconnect the first (api-contract §7.1). The
 # load and the data checks join them, so as not to skew the latencies measured.
@@ -40,7 +42,7 @@ class RealtimeClient:
         self._token = token
         self._cond = threading.Condition()
         self.events: list[tuple[float, str, Any]] = []
-        self.sio = socketio.Client(reconnection=False, ssl_verify=verify_tls)
+        self.sio = socketio.Client(reconnection=False, ssl_verify=verify_tls, http_session=TlsSession(verify_tls))
         for name in (*self.WATCHED, "authenticated"):
             self.sio.on(name, self._recorder(name))
 
