@@ -40,7 +40,37 @@ CHUNK = 1000
 BY_ID_LIMIT = 500  # up to this many ids, one indexed lookup each beats one scan of the collection
 SCAN_THREADS = 4
 DUPLICATE_KEY = 11000
+JOURNAL = "delta_journal"
 DEPENDENT_PARENTS = {"Reaction": ("Message", "messageId"), "ConversationMember": ("Conversation", "conversationId")}
+
+
+class Journal:
+    """What a delta removes from the target, written before it is removed: the ids that leave a target
+    collection (their children must be decided again) and the parents whose children were deleted
+    (their derived values must be computed again). A delta killed after a removal finds neither by
+    comparing source and target any more; the next run starts from the journal, and a run that ends
+    clears it. Kept in the run's metadata document."""
+
+    def __init__(self, meta_collection: Collection, meta: dict) -> None:
+        self.meta = meta_collection
+        recorded = meta.get(JOURNAL) or {}
+        self.gone_before = _sets(recorded.get("gone", {}))
+        self.refresh_before = _sets(recorded.get("refresh", {}))
+
+    def gone(self, collection: str, ids) -> None:
+        self._add("gone", collection, ids)
+
+    def refresh(self, collection: str, ids) -> None:
+        self._add("refresh", collection, ids)
+
+    def _add(self, kind: str, collection: str, ids) -> None:
+        if ids:
+            self.meta.update_one({"_id": "run"}, {"$addToSet": {f"{JOURNAL}.{kind}.{collection}":
+                                                                {"$each": sorted(ids, key=str)}}})
+
+
+def _sets(recorded: dict[str, list]) -> dict[str, set]:
+    return defaultdict(set, {collection: set(ids) for collection, ids in recorded.items()})
 
 
 class TargetIds:
@@ -217,8 +247,9 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
     pipeline = Pipeline(schema, derived, target_registry(target, plan), plan=plan)
 
     rows: dict[str, dict] = {}
-    gone: dict[str, set] = defaultdict(set)  # ids that left a target collection's accepted set
-    refresh: dict[str, set] = defaultdict(set)  # parents whose children were deleted
+    journal = Journal(target[META_COLLECTION], meta)
+    gone = journal.gone_before  # ids that left a target collection's accepted set (this run or a killed one)
+    refresh = journal.refresh_before  # parents whose children were deleted
 
     def apply(name: str, ids: set) -> dict:
         model = pipeline.model(name) if plan.models.get(name) else None
@@ -247,13 +278,16 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
                 gone[destination].add(doc["_id"])
         refused = {f"{name}:{r['sourceId']}" for r in rejects}
         released = [key for key in released if key not in refused]
+        fresh = [rec for rec in rejects if rec["sourceId"] not in quarantined[name]]
+        # A reject is journaled and quarantined before it leaves the target: killed in between, the
+        # next run finds it (in quarantine) and the children it leaves behind (in the journal).
+        journal.gone(destination, [r["sourceId"] for r in rejects])
+        for rec in rejects:
+            quarantine.replace_one({"_id": rec["_id"]}, rec, upsert=True)
         for part in _chunks([r["sourceId"] for r in rejects]):
             target[destination].delete_many({"_id": {"$in": part}})
         for part in _chunks(released):
             quarantine.delete_many({"_id": {"$in": part}})
-        fresh = [rec for rec in rejects if rec["sourceId"] not in quarantined[name]]
-        for rec in rejects:
-            quarantine.replace_one({"_id": rec["_id"]}, rec, upsert=True)
         quarantined[name] = (quarantined[name] | {r["sourceId"] for r in rejects}) - {
             _id for _id in docs if f"{name}:{_id}" in released}
         return {"inserted": writes.inserted, "updated": writes.replaced, "unchanged": writes.unchanged,
@@ -272,7 +306,10 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
         extra = _extra_ids(source, target, name, destination, quarantined[name])
         if name in DEPENDENT_PARENTS and extra:
             parent, key = DEPENDENT_PARENTS[name]
-            refresh[parent] |= {d.get(key) for d in _fetch(target, destination, extra).values()} - {None}
+            parents = {d.get(key) for d in _fetch(target, destination, extra).values()} - {None}
+            journal.refresh(parent, parents)
+            refresh[parent] |= parents
+        journal.gone(destination, extra)
         for part in _chunks(list(extra)):
             target[destination].delete_many({"_id": {"$in": part}})
             quarantine.delete_many({"_id": {"$in": [f"{name}:{i}" for i in part]}})
@@ -293,7 +330,8 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
     rows = {n: r for n, r in rows.items() if any(v for k, v in r.items() if k not in ("fate", "unchanged"))}
     affected = sorted(rows)
 
-    target[META_COLLECTION].update_one({"_id": "run"}, {"$set": {"last_delta_at": started_at}})
+    target[META_COLLECTION].update_one({"_id": "run"}, {"$set": {"last_delta_at": started_at},
+                                                         "$unset": {JOURNAL: ""}})
     totals = {k: sum(r[k] for r in rows.values()) for k in ("inserted", "updated", "deleted", "rejected")}
     report = {"kind": "delta", "server": describe_server(target),
               "mode": mode, "since": since.isoformat(), "source": redact_url(source_url),
