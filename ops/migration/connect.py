@@ -30,10 +30,39 @@ def open_database(url: str, role: str) -> Database:
 
 
 def source_database(url: str) -> Database:
+    """The legacy database at url: it exists, and is not one this tool migrated into (the target
+    given as source, however its URL is spelled)."""
     db = open_database(url, "source")
-    if not db.list_collection_names():
+    present = set(db.list_collection_names())
+    if not present:
         raise OpsError(f"the source database {db.name!r} does not exist on {redact_url(url)} (it has no collection)")
+    ours = sorted(present & set(INTERNAL))
+    if ours:
+        raise OpsError(f"the source database {db.name!r} on {redact_url(url)} holds {', '.join(ours)}: it is a "
+                       "database this tool migrated into, not a legacy one (source and target the same?)")
     return db
+
+
+def in_sample(n: int) -> bool:
+    """Whether the n-th document (1-based, in _id order) of a collection goes into the source's sample."""
+    return n & (n - 1) == 0
+
+
+def check_migrated_from(source: Database, target: Database, meta: dict) -> None:
+    """Refuse a source that is not the database the target was migrated from. Its name may differ
+    (the switch reads production's database; staging migrated a restored copy), so the documents
+    decide: the migration recorded a sample of the ids it read (the 1st, 2nd, 4th, 8th… of each
+    collection); a foreign database holds next to none of them, the right one all but those
+    deleted since."""
+    sample = meta.get("source_sample")
+    if not sample:
+        raise OpsError(f"target {target.name!r} records no sample of the database it was migrated from "
+                       "(migrated by an earlier meeshy-ops): run `migrate` on it again first")
+    found = sum(source[s["collection"]].find_one({"_id": s["_id"]}, {"_id": 1}) is not None for s in sample)
+    if found * 2 < len(sample):
+        raise OpsError(f"the source {source.name!r} is not the database target {target.name!r} was migrated from "
+                       f"({meta.get('source_db')!r}): it holds {found} of the {len(sample)} documents recorded "
+                       "from that one")
 
 
 def collection_count(db: Database, name: str) -> int:

@@ -27,13 +27,20 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from ops.db import redact_url
 from ops.errors import OpsError
-from ops.migration.connect import collection_count, describe_server, open_database, source_database
+from ops.migration.connect import (
+    check_migrated_from,
+    collection_count,
+    describe_server,
+    open_database,
+    source_database,
+)
 from ops.migration.engine import reject_record
 from ops.migration.fingerprint import fingerprint
+from ops.migration.lock import target_lock
 from ops.migration.pipeline import CollectionStats, Pipeline, Registry, derive, unique_key
 from ops.migration.plan import DROP, META_COLLECTION, REJECTS_COLLECTION, Overrides, Plan, build_plan
-from ops.migration.report import write_report
-from ops.migration.schema import DEFAULT_SCHEMA_PATH, Model, load_schema
+from ops.migration.report import check_report_path, write_report
+from ops.migration.schema import DEFAULT_SCHEMA_PATH, Model, Schema, load_schema
 from ops.migration.writer import WriteStats
 
 CHUNK = 1000
@@ -203,6 +210,8 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
     started = time.monotonic()
     if mode not in ("timestamps", "fingerprints"):
         raise OpsError(f"unknown delta mode {mode!r}; use timestamps or fingerprints")
+    if report_path:
+        check_report_path(Path(report_path))
     schema = load_schema(schema_path or DEFAULT_SCHEMA_PATH)
     source = source_database(source_url)
     target = open_database(target_url, "target")
@@ -219,8 +228,25 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
         name, where = next(iter(moved.items()))
         raise OpsError(f"the migration wrote {name!r} to {recorded[name]!r}, this schema reads it from {where!r}: "
                        "give the schema the migration used")
-    full = mode == "fingerprints"
+    check_migrated_from(source, target, meta)
+    with target_lock(target, "delta"):
+        rows = _apply(source, target, schema, plan, meta, since, mode == "fingerprints")
+        target[META_COLLECTION].update_one({"_id": "run"}, {"$set": {"last_delta_at": started_at},
+                                                             "$unset": {JOURNAL: ""}})
+    totals = {k: sum(r[k] for r in rows.values()) for k in ("inserted", "updated", "deleted", "rejected")}
+    report = {"kind": "delta", "server": describe_server(target),
+              "mode": mode, "since": since.isoformat(), "source": redact_url(source_url),
+              "target": redact_url(target_url), "started_at": started_at.isoformat(timespec="seconds"),
+              "examined_collections": sorted(rows), "collections": rows, "totals": totals,
+              "seconds": round(time.monotonic() - started, 3), "ok": True, "failures": []}
+    if report_path:
+        write_report(report, Path(report_path))
+    return report
 
+
+def _apply(source: Database, target: Database, schema: Schema, plan: Plan, meta: dict, since: datetime,
+           full: bool) -> dict[str, dict]:
+    """Carries the changes; returns a row per collection that changed."""
     quarantine = target[REJECTS_COLLECTION]
     quarantined: dict[str, set] = defaultdict(set)
     for rec in quarantine.find({}, {"collection": 1, "sourceId": 1}):
@@ -327,19 +353,4 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
         again = apply(parent, ids - gone[plan.target(parent)])
         for key in ("inserted", "updated", "unchanged", "rejected", "released"):
             rows[parent][key] += again[key]
-    rows = {n: r for n, r in rows.items() if any(v for k, v in r.items() if k not in ("fate", "unchanged"))}
-    affected = sorted(rows)
-
-    target[META_COLLECTION].update_one({"_id": "run"}, {"$set": {"last_delta_at": started_at},
-                                                         "$unset": {JOURNAL: ""}})
-    totals = {k: sum(r[k] for r in rows.values()) for k in ("inserted", "updated", "deleted", "rejected")}
-    report = {"kind": "delta", "server": describe_server(target),
-              "mode": mode, "since": since.isoformat(), "source": redact_url(source_url),
-              "target": redact_url(target_url), "started_at": started_at.isoformat(timespec="seconds"),
-              "examined_collections": affected, "collections": rows, "totals": totals,
-              "seconds": round(time.monotonic() - started, 3), "ok": True, "failures": []}
-    if report_path:
-        write_report(report, Path(report_path))
-    return report
-
-
+    return {n: r for n, r in rows.items() if any(v for k, v in r.items() if k not in ("fate", "unchanged"))}

@@ -157,8 +157,11 @@ def build_plan(source_collections: list[str], schema: Schema, overrides: Overrid
     known = {**default_fates(), **overrides.fates}
     renames = {**LEGACY_MAPS, **overrides.models}
     plan = Plan()
-    if not schema.models:
+    if not schema.models:  # one line says it all
         plan.problems.append(f"the Prisma schema{where} defines no model: there is nothing to migrate into")
+        if strict:
+            ensure_runnable(plan)
+        return plan
     for name in sorted(source_collections):
         if name in INTERNAL or name.startswith("system."):
             continue
