@@ -9,6 +9,7 @@ from pymongo.errors import ConfigurationError, InvalidURI, PyMongoError
 from ops.db import redact_url
 from ops.errors import OpsError
 from ops.migration.plan import INTERNAL, META_COLLECTION
+from ops.migration.values import READ
 
 TIMEOUT_MS = 5000
 
@@ -19,7 +20,7 @@ def open_database(url: str, role: str) -> Database:
     try:
         client = pymongo.MongoClient(url, serverSelectionTimeoutMS=TIMEOUT_MS, connectTimeoutMS=TIMEOUT_MS,
                                      socketTimeoutMS=120_000, tz_aware=False)
-        db = client.get_default_database()
+        db = client.get_default_database(codec_options=READ)  # values.py: what must not abort a read
     except (InvalidURI, ConfigurationError, ValueError) as exc:
         raise OpsError(f"{role} URL {shown} is not usable: {exc} (expected mongodb://HOST:PORT/DATABASE)") from exc
     try:

@@ -54,7 +54,8 @@ from ops.migration.plan import (
 )
 from ops.migration.report import check_report_path, write_report
 from ops.migration.schema import DEFAULT_SCHEMA_PATH, Index, Model, Schema, load_schema
-from ops.migration.writer import RAW, BatchWriter
+from ops.migration.values import RAW, storable
+from ops.migration.writer import BatchWriter
 
 NOT_IMPLEMENTED = 238
 BSON_TYPES = {"String": "string", "Int": "int", "BigInt": "long", "Float": "double", "Boolean": "bool",
@@ -63,7 +64,7 @@ BSON_TYPES = {"String": "string", "Int": "int", "BigInt": "long", "Float": "doub
 
 def reject_record(collection: str, doc: dict, reason: str) -> dict:
     return {"_id": f"{collection}:{doc['_id']}", "collection": collection, "sourceId": doc["_id"],
-            "reason": reason, "document": doc}
+            "reason": reason, "document": storable(doc)}
 
 
 def target_collections(plan: Plan, schema: Schema) -> set[str]:

@@ -12,7 +12,7 @@ import pytest
 from ops.migration.fingerprint import collection_hash, fingerprint
 from ops.migration.plan import META_COLLECTION
 from ops.migration.schema import DEFAULT_SCHEMA_PATH
-from ops.migration.writer import RAW
+from ops.migration.values import RAW
 from rehearsal.legacy_data import generate
 
 SCALE = 0.03
