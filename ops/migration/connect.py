@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pymongo
 from pymongo.database import Database
-from pymongo.errors import ConfigurationError, InvalidURI, PyMongoError
+from pymongo.errors import ConfigurationError, InvalidURI, OperationFailure, PyMongoError
+from pymongo.uri_parser import parse_uri
 
 from ops.db import redact_url
 from ops.errors import OpsError
@@ -12,22 +13,38 @@ from ops.migration.plan import INTERNAL, META_COLLECTION
 from ops.migration.values import READ
 
 TIMEOUT_MS = 5000
+AUTHENTICATION_FAILED = 18
 
 
 def open_database(url: str, role: str) -> Database:
     """The database named by url; OpsError if the URL is malformed, names none, or nothing answers."""
     shown = redact_url(url)
     try:
+        named = parse_uri(url)
         client = pymongo.MongoClient(url, serverSelectionTimeoutMS=TIMEOUT_MS, connectTimeoutMS=TIMEOUT_MS,
                                      socketTimeoutMS=120_000, tz_aware=False)
         db = client.get_default_database(codec_options=READ)  # values.py: what must not abort a read
     except (InvalidURI, ConfigurationError, ValueError) as exc:
-        raise OpsError(f"{role} URL {shown} is not usable: {exc} (expected mongodb://HOST:PORT/DATABASE)") from exc
+        raise OpsError(f"{role} URL {shown} is not usable: {one_line(exc)} "
+                       "(expected mongodb://HOST:PORT/DATABASE)") from exc
+    if named.get("collection"):  # pymongo reads "/bad.name" as database "bad", collection "name"
+        raise OpsError(f"{role} URL {shown} names the database {named['database']}.{named['collection']}: "
+                       "a MongoDB database name cannot contain '.'")
     try:
         client.admin.command("ping")
+    except OperationFailure as exc:
+        if exc.code != AUTHENTICATION_FAILED:
+            raise OpsError(f"the {role} database server at {shown} refuses: {one_line(exc)}") from exc
+        raise OpsError(f"authentication failed for the {role} database at {shown} (check the user, the password "
+                       f"and authSource): {one_line(exc.details.get('errmsg') if exc.details else exc)}") from exc
     except PyMongoError as exc:
-        raise OpsError(f"the {role} database server at {shown} does not answer: {exc}") from exc
+        raise OpsError(f"the {role} database server at {shown} does not answer: {one_line(exc)}") from exc
     return db
+
+
+def one_line(error: object) -> str:
+    """An error's text on one line (servers' messages may carry a second line with a link)."""
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def source_database(url: str) -> Database:

@@ -21,7 +21,8 @@ def check_report_path(path: Path) -> None:
     if not parent.is_dir():
         raise OpsError(f"cannot write the report {path}: {parent} is not a directory")
     if not os.access(path if path.exists() else parent, os.W_OK):
-        raise OpsError(f"cannot write the report {path}: permission denied")
+        why = "read-only file system" if os.statvfs(parent).f_flag & os.ST_RDONLY else "permission denied"
+        raise OpsError(f"cannot write the report {path}: {why}")
 
 
 def write_report(report: dict, path: Path) -> None:

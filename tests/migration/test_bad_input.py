@@ -38,12 +38,14 @@ def test_a_url_without_a_database_name(legacy):
     ("{not json", "cannot read the plan"),
     ('{"collections": {"User": "explode"}}', "has fate 'explode'"),
     ('{"collections": {"Notification": "migrate"}}', "no transform exists"),
+    ('{"collections": {"Notification": "drop"}, "models": {"x": "caf\xe9"}}'.encode("latin-1"), "is not UTF-8"),
+    ('{"collections": {"MessageStatus": "copy", "MessageStatus": "drop"}}', "names 'MessageStatus' twice"),
 ])
 def test_an_unreadable_or_wrong_plan(legacy, db_url, tmp_path, content, phrase):
     source, _ = legacy
     target = db_url("target")
     plan = tmp_path / "plan.json"
-    plan.write_text(content)
+    plan.write_bytes(content if isinstance(content, bytes) else content.encode())
     _fails_cleanly(run_cli("migrate", "--source", source, "--target", target, "--plan", str(plan)), phrase)
     assert database(target).list_collection_names() == []
 
