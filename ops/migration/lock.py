@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from ops.errors import OpsError
 from ops.migration import progress
@@ -73,7 +73,13 @@ def target_lock(target: Database, verb: str) -> Iterator[None]:
             meta.insert_one(me)
         except DuplicateKeyError as exc:
             raise OpsError(f"target {target.name!r} was just locked by another run: one run at a time") from exc
+    mine = {"_id": LOCK_ID, "host": me["host"], "pid": me["pid"]}
     try:
         yield
-    finally:
-        meta.delete_one({"_id": LOCK_ID, "host": me["host"], "pid": me["pid"]})
+    except BaseException:
+        try:
+            meta.delete_one(mine)
+        except PyMongoError:
+            pass  # the run's own error says more; the lock, its owner gone, is taken over next time
+        raise
+    meta.delete_one(mine)

@@ -3,6 +3,7 @@ nothing written (checked before the first write), never a traceback, never a sec
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from ops.host.ports import free_port
 from ops.migration.plan import META_COLLECTION
+from rehearsal.embedded_db import ensure_ferretdb, wait_until_answers
 from tests.migration.conftest import database, run_cli, state
 
 T0 = "2026-01-25 21:34:16"
@@ -134,3 +137,34 @@ def test_the_t0_migrate_to_staging_records_is_accepted_by_t0_and_since(legacy, d
     result = run_cli("delta", "--source", source, "--target", target, "--since", "2026-01-25T22:34:16+01:00")
     assert result.returncode == 0, result.stderr
     assert "delta since 2026-01-25T21:34:16 " in result.stderr
+
+
+@pytest.fixture
+def server_on_a_tiny_disk(tmp_path):
+    """A FerretDB whose data lives on a 300 KB tmpfs, mounted in a mount namespace of its own."""
+    binary = ensure_ferretdb()
+    if binary is None or shutil.which("unshare") is None or subprocess.run(["unshare", "-m", "true"]).returncode:
+        pytest.skip("needs FerretDB and unshare -m (root) to mount a tiny filesystem")
+    disk, port = tmp_path / "disk", free_port()
+    disk.mkdir()
+    script = (f'mount -t tmpfs -o size=300k tmpfs "{disk}" && exec "{binary}" --handler=sqlite '
+              f'--sqlite-url=file:{disk}/ --listen-addr=127.0.0.1:{port} --state-dir={disk} --debug-addr=- '
+              "--telemetry=disable --log-level=error")
+    server = subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c", script],
+                              env={**os.environ, "DO_NOT_TRACK": "1"}, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    url = f"mongodb://127.0.0.1:{port}/"
+    try:
+        wait_until_answers(url, 20, server)
+        yield url
+    finally:
+        server.kill()  # sh exec'd into FerretDB: this is its pid
+        server.wait(10)
+
+
+def test_a_database_whose_disk_fills_up_mid_run_is_one_line(legacy, server_on_a_tiny_disk):
+    source, _ = legacy
+    result = run_cli("migrate", "--source", source, "--target", server_on_a_tiny_disk + "full")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: the database failed during the run: ") and "disk is full" in last, last
