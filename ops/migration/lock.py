@@ -46,8 +46,9 @@ def owner_alive(owner: dict) -> bool | None:
 
 
 def describe(owner: dict) -> str:
-    return (f"{owner.get('verb', 'a run')} (pid {owner.get('pid')} on {owner.get('host')}, "
-            f"started {owner.get('started_at'):%Y-%m-%d %H:%M:%S} UTC)")
+    started = owner.get("started_at")
+    when = f"{started:%Y-%m-%d %H:%M:%S} UTC" if isinstance(started, datetime) else "at an unknown time"
+    return f"{owner.get('verb', 'a run')} (pid {owner.get('pid')} on {owner.get('host')}, started {when})"
 
 
 @contextmanager
