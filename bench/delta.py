@@ -7,10 +7,10 @@ of writes lands on the source (tests/migration/changes.py: --window hard deletes
 carry translations, reactions or mentions, as many deletes of reactions, new messages each with a
 reaction, and edited messages), as production receives them before the switch freezes it. The
 delta (timestamps mode, the switch's; the schema parsed again, as the switch's process does) then
-runs on a copy of the migrated target, --runs times. Prints the delta's wall time per scale (median),
-what it changed, and the ratio of each scale's time to the first's: the work finding the changes
-grows with the database (FerretDB scans for every filter but _id equality), the work applying them
-does not.
+runs --runs times (on copies of the migrated target, the last on the target itself). Prints the
+delta's wall time per scale (median), what it changed, and the ratio of each scale's time to the
+first's: the work finding the changes grows with the database (FerretDB scans for every filter but
+_id equality), the work applying them does not.
 """
 
 from __future__ import annotations
@@ -58,18 +58,24 @@ def main() -> None:
             migrated = time.perf_counter() - began
             written = write_window(client[f"legacy_{tag}"], datetime.now(UTC).replace(tzinfo=None),
                                    inserts=args.window, updates=args.window, deletes=args.window)
+            print(f"scale {scale:g}: {summary.total} legacy documents (generated in {generated:.1f} s, migrated in "
+                  f"{migrated:.1f} s); window written: {written}", flush=True)
             times, report = [], {}
             for run in range(args.runs):
-                target = server.db_url(f"target_{tag}_{run}")
-                clone(base, target)
+                target = base
+                if run < args.runs - 1:  # the last run uses the migrated target itself: no copy to make
+                    target = server.db_url(f"target_{tag}_{run}")
+                    clone(base, target)
                 forget_parsed()
                 began = time.perf_counter()
                 report = apply_delta(source, target)
                 times.append(time.perf_counter() - began)
-                client.drop_database(f"target_{tag}_{run}")
+                print(f"  delta run {run + 1}: {times[-1]:.2f} s", flush=True)
+                if target != base:
+                    client.drop_database(f"target_{tag}_{run}")
             rows.append((scale, summary.total, statistics.median(times), times, report["totals"]))
-            print(f"scale {scale:g}: {summary.total} legacy documents (generated in {generated:.1f} s, migrated in "
-                  f"{migrated:.1f} s); window written: {written}")
+            client.drop_database(f"legacy_{tag}")
+            client.drop_database(f"base_{tag}")
         first = rows[0][2]
         for scale, total, median, times, totals in rows:
             print(f"delta at scale {scale:g} ({total} documents): median {median:6.2f} s   runs: "
