@@ -23,6 +23,7 @@ from ops.stack.envfile import parse_env
 
 MASK = "********"
 JWT = re.compile(r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}")
+URL_PASSWORD = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s/@:]*:)[^\s/@]+@")  # scheme://user:PASSWORD@
 
 
 class Secret:
@@ -181,7 +182,7 @@ class Account:
 class Target:
     """The keys of one target. ``get`` answers None for an absent key; secrets come back as Secret."""
 
-    values: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, str] = field(default_factory=dict, repr=False)  # raw: a traceback may show the repr
     source: str = "environment"
 
     @property
@@ -226,8 +227,11 @@ class Target:
         return [self.values[k] for k, spec in KEYS.items() if spec.secret and self.values.get(k)]
 
     def scrub(self, text: str) -> str:
+        """``text`` without this target's secrets, tokens, or a password inside any URL (a non-secret
+        key such as CHECK_MONGO_UI_URL may carry one)."""
         for secret in sorted(self.secrets(), key=len, reverse=True):
             text = text.replace(secret, MASK)
+        text = URL_PASSWORD.sub(rf"\1{MASK}@", text)
         return JWT.sub(MASK, text)  # tokens the checks obtained are secrets too
 
     def public_properties(self) -> dict[str, str]:

@@ -9,6 +9,7 @@ is named ``localhost:27017``, so clients connect directly (``directConnection=tr
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -23,8 +24,14 @@ MONGODB_PORT = 27017
 TIMEOUT_MS = 10_000
 
 
+# Query options whose value is a secret: password=, tlsCertificateKeyFilePassword=, a token or a
+# secret in authMechanismProperties (AWS_SESSION_TOKEN:…).
+SECRET_OPTION = re.compile(r"(?i)([?&;][^=&;#]*(?:password|secret|token|authmechanismproperties)[^=&;#]*=)[^&;#]*")
+
+
 def redact_url(url: str) -> str:
-    """mongodb://user:secret@host → mongodb://user:***@host."""
+    """mongodb://user:secret@host/db?tlsCertificateKeyFilePassword=x → mongodb://user:***@host/db?…=***."""
+    url = SECRET_OPTION.sub(r"\1***", url)
     scheme, sep, rest = url.partition("://")
     if not sep or "@" not in rest:
         return url

@@ -37,6 +37,7 @@ from sandbox.faults import Faults
 
 DEFAULT_STATE_DIR = Path("var/sandbox")
 JWT_ENV_VAR = "MEESHY_SANDBOX_JWT_SECRET"
+MONGODB_URL_ENV_VAR = "MEESHY_SANDBOX_MONGODB_URL"
 SERVICES = ("translator", "gateway", "web")
 HEALTH_PATHS = {"translator": "/health", "gateway": "/health", "web": "/api/health"}
 # Processes started by this Python process, so that stopping them also reaps them.
@@ -232,6 +233,7 @@ def up(
     logs = {s: str(stack_dir / f"{s}.log") for s in SERVICES}
     env = {k: v for k, v in os.environ.items() if k not in (FAULTS_ENV_VAR, DEFECTS_ENV_VAR, "JWT_SECRET")}
     env[JWT_ENV_VAR] = _jwt_secret(stack_dir)
+    env[MONGODB_URL_ENV_VAR] = mongodb_url  # not on the command line: ps shows it to every user
     fault_text = parsed.to_text()
     defects_text = ",".join(defects.off)
     notes: list[str] = []
@@ -260,8 +262,8 @@ def up(
     gateway_args = [
         "--port",
         str(ports["gateway"]),
-        "--mongodb-url",
-        mongodb_url,
+        "--mongodb-url-env",
+        MONGODB_URL_ENV_VAR,
         "--data",
         data,
         "--translator-url",

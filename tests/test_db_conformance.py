@@ -62,6 +62,7 @@ On a real MongoDB (``MEESHY_TEST_MONGODB_URL``) no test is marked: everything mu
 |                                                          | (238)                 |                       |
 | estimated_document_count                                 | ✔                     | ✔                     |
 | datetimes round-trip to the millisecond                  | ✔                     | ✔                     |
+| a date after 9999 (read with DATETIME_AUTO)              | ✔                     | ✘ ProtocolError       |
 | BSON values (ObjectId lists, Int64, float, bool, null,   | ✔                     | ✔                     |
 | nested)                                                  |                       |                       |
 | documents of ~100 KB                                     | ✔                     | ✔                     |
@@ -86,6 +87,8 @@ from collections.abc import Iterator
 import pymongo
 import pytest
 from bson import Int64, ObjectId
+from bson.codec_options import CodecOptions, DatetimeConversion
+from bson.datetime_ms import DatetimeMS
 from pymongo import ASCENDING, DESCENDING, ReplaceOne, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
@@ -532,6 +535,14 @@ def test_datetimes_round_trip_with_millisecond_precision(db):
     back = [d["at"] for d in db.c.find().sort("_id", 1)]
     assert back == [v.replace(microsecond=v.microsecond // 1000 * 1000) for v in values]
     assert ids(db.c.find({"at": datetime.datetime(2026, 1, 25, 21, 34, 16, 123000)})) == [0]
+
+
+@on_every_rung(known={NX: "the connection breaks on a date after 9999 (ProtocolError)"})
+def test_a_date_after_the_year_9999_is_stored_and_read_back_as_milliseconds(db):
+    far = DatetimeMS(1_737_840_856_000_000)  # a timestamp in microseconds stored as milliseconds
+    db.c.insert_one({"_id": 1, "at": far})
+    assert db.with_options(codec_options=CodecOptions(datetime_conversion=DatetimeConversion.DATETIME_AUTO)).c \
+        .find_one({"_id": 1})["at"] == far
 
 
 @on_every_rung()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -154,6 +155,16 @@ def build_report(
     return page, md_path, html_path
 
 
+def check_output(output_dir: Path) -> None:
+    """Refuse, before anything is written, an output that is a file (or lies under one) or a place
+    this user cannot write in (the sign-off goes beside it, the HTML in it)."""
+    existing = next(p for p in (output_dir, *output_dir.parents) if p.exists())
+    if not existing.is_dir():
+        raise OpsError(f"the report's output {output_dir}: {existing} is not a directory")
+    if not os.access(existing, os.W_OK):
+        raise OpsError(f"cannot write the report into {output_dir}: {existing} is not writable")
+
+
 @click.command("report")
 @click.option(
     "--results",
@@ -200,9 +211,13 @@ def report(
     no_html: bool,
 ) -> None:
     """The approver's sign-off page (GO or NO-GO) and the Allure HTML report (history kept between runs)."""
-    page, md_path, html_path = build_report(
-        results_dir, output_dir, not no_html, staging, production, switch_report, known_defects
-    )
+    check_output(output_dir)
+    try:
+        page, md_path, html_path = build_report(
+            results_dir, output_dir, not no_html, staging, production, switch_report, known_defects
+        )
+    except OSError as exc:
+        raise OpsError(f"cannot write the report into {output_dir}: {exc.strerror or exc}") from exc
     for reason in page.reasons():
         click.echo(f"  {reason}")
     click.echo(

@@ -27,20 +27,57 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from ops.db import redact_url
 from ops.errors import OpsError
-from ops.migration.connect import collection_count, describe_server, open_database, source_database
+from ops.migration.connect import (
+    check_migrated_from,
+    collection_count,
+    describe_server,
+    open_database,
+    source_database,
+)
 from ops.migration.engine import reject_record
 from ops.migration.fingerprint import fingerprint
+from ops.migration.lock import target_lock
 from ops.migration.pipeline import CollectionStats, Pipeline, Registry, derive, unique_key
 from ops.migration.plan import DROP, META_COLLECTION, REJECTS_COLLECTION, Overrides, Plan, build_plan
-from ops.migration.report import write_report
-from ops.migration.schema import DEFAULT_SCHEMA_PATH, Model, load_schema
+from ops.migration.report import check_report_path, write_report
+from ops.migration.schema import DEFAULT_SCHEMA_PATH, Model, Schema, load_schema
 from ops.migration.writer import WriteStats
 
 CHUNK = 1000
 BY_ID_LIMIT = 500  # up to this many ids, one indexed lookup each beats one scan of the collection
 SCAN_THREADS = 4
 DUPLICATE_KEY = 11000
+JOURNAL = "delta_journal"
 DEPENDENT_PARENTS = {"Reaction": ("Message", "messageId"), "ConversationMember": ("Conversation", "conversationId")}
+
+
+class Journal:
+    """What a delta removes from the target, written before it is removed: the ids that leave a target
+    collection (their children must be decided again) and the parents whose children were deleted
+    (their derived values must be computed again). A delta killed after a removal finds neither by
+    comparing source and target any more; the next run starts from the journal, and a run that ends
+    clears it. Kept in the run's metadata document."""
+
+    def __init__(self, meta_collection: Collection, meta: dict) -> None:
+        self.meta = meta_collection
+        recorded = meta.get(JOURNAL) or {}
+        self.gone_before = _sets(recorded.get("gone", {}))
+        self.refresh_before = _sets(recorded.get("refresh", {}))
+
+    def gone(self, collection: str, ids) -> None:
+        self._add("gone", collection, ids)
+
+    def refresh(self, collection: str, ids) -> None:
+        self._add("refresh", collection, ids)
+
+    def _add(self, kind: str, collection: str, ids) -> None:
+        if ids:
+            self.meta.update_one({"_id": "run"}, {"$addToSet": {f"{JOURNAL}.{kind}.{collection}":
+                                                                {"$each": sorted(ids, key=str)}}})
+
+
+def _sets(recorded: dict[str, list]) -> dict[str, set]:
+    return defaultdict(set, {collection: set(ids) for collection, ids in recorded.items()})
 
 
 class TargetIds:
@@ -173,6 +210,8 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
     started = time.monotonic()
     if mode not in ("timestamps", "fingerprints"):
         raise OpsError(f"unknown delta mode {mode!r}; use timestamps or fingerprints")
+    if report_path:
+        check_report_path(Path(report_path))
     schema = load_schema(schema_path or DEFAULT_SCHEMA_PATH)
     source = source_database(source_url)
     target = open_database(target_url, "target")
@@ -189,8 +228,25 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
         name, where = next(iter(moved.items()))
         raise OpsError(f"the migration wrote {name!r} to {recorded[name]!r}, this schema reads it from {where!r}: "
                        "give the schema the migration used")
-    full = mode == "fingerprints"
+    check_migrated_from(source, target, meta)
+    with target_lock(target, "delta"):
+        rows = _apply(source, target, schema, plan, meta, since, mode == "fingerprints")
+        target[META_COLLECTION].update_one({"_id": "run"}, {"$set": {"last_delta_at": started_at},
+                                                             "$unset": {JOURNAL: ""}})
+    totals = {k: sum(r[k] for r in rows.values()) for k in ("inserted", "updated", "deleted", "rejected")}
+    report = {"kind": "delta", "server": describe_server(target),
+              "mode": mode, "since": since.isoformat(), "source": redact_url(source_url),
+              "target": redact_url(target_url), "started_at": started_at.isoformat(timespec="seconds"),
+              "examined_collections": sorted(rows), "collections": rows, "totals": totals,
+              "seconds": round(time.monotonic() - started, 3), "ok": True, "failures": []}
+    if report_path:
+        write_report(report, Path(report_path))
+    return report
 
+
+def _apply(source: Database, target: Database, schema: Schema, plan: Plan, meta: dict, since: datetime,
+           full: bool) -> dict[str, dict]:
+    """Carries the changes; returns a row per collection that changed."""
     quarantine = target[REJECTS_COLLECTION]
     quarantined: dict[str, set] = defaultdict(set)
     for rec in quarantine.find({}, {"collection": 1, "sourceId": 1}):
@@ -217,8 +273,9 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
     pipeline = Pipeline(schema, derived, target_registry(target, plan), plan=plan)
 
     rows: dict[str, dict] = {}
-    gone: dict[str, set] = defaultdict(set)  # ids that left a target collection's accepted set
-    refresh: dict[str, set] = defaultdict(set)  # parents whose children were deleted
+    journal = Journal(target[META_COLLECTION], meta)
+    gone = journal.gone_before  # ids that left a target collection's accepted set (this run or a killed one)
+    refresh = journal.refresh_before  # parents whose children were deleted
 
     def apply(name: str, ids: set) -> dict:
         model = pipeline.model(name) if plan.models.get(name) else None
@@ -247,13 +304,16 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
                 gone[destination].add(doc["_id"])
         refused = {f"{name}:{r['sourceId']}" for r in rejects}
         released = [key for key in released if key not in refused]
+        fresh = [rec for rec in rejects if rec["sourceId"] not in quarantined[name]]
+        # A reject is journaled and quarantined before it leaves the target: killed in between, the
+        # next run finds it (in quarantine) and the children it leaves behind (in the journal).
+        journal.gone(destination, [r["sourceId"] for r in rejects])
+        for rec in rejects:
+            quarantine.replace_one({"_id": rec["_id"]}, rec, upsert=True)
         for part in _chunks([r["sourceId"] for r in rejects]):
             target[destination].delete_many({"_id": {"$in": part}})
         for part in _chunks(released):
             quarantine.delete_many({"_id": {"$in": part}})
-        fresh = [rec for rec in rejects if rec["sourceId"] not in quarantined[name]]
-        for rec in rejects:
-            quarantine.replace_one({"_id": rec["_id"]}, rec, upsert=True)
         quarantined[name] = (quarantined[name] | {r["sourceId"] for r in rejects}) - {
             _id for _id in docs if f"{name}:{_id}" in released}
         return {"inserted": writes.inserted, "updated": writes.replaced, "unchanged": writes.unchanged,
@@ -272,7 +332,10 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
         extra = _extra_ids(source, target, name, destination, quarantined[name])
         if name in DEPENDENT_PARENTS and extra:
             parent, key = DEPENDENT_PARENTS[name]
-            refresh[parent] |= {d.get(key) for d in _fetch(target, destination, extra).values()} - {None}
+            parents = {d.get(key) for d in _fetch(target, destination, extra).values()} - {None}
+            journal.refresh(parent, parents)
+            refresh[parent] |= parents
+        journal.gone(destination, extra)
         for part in _chunks(list(extra)):
             target[destination].delete_many({"_id": {"$in": part}})
             quarantine.delete_many({"_id": {"$in": [f"{name}:{i}" for i in part]}})
@@ -290,18 +353,4 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
         again = apply(parent, ids - gone[plan.target(parent)])
         for key in ("inserted", "updated", "unchanged", "rejected", "released"):
             rows[parent][key] += again[key]
-    rows = {n: r for n, r in rows.items() if any(v for k, v in r.items() if k not in ("fate", "unchanged"))}
-    affected = sorted(rows)
-
-    target[META_COLLECTION].update_one({"_id": "run"}, {"$set": {"last_delta_at": started_at}})
-    totals = {k: sum(r[k] for r in rows.values()) for k in ("inserted", "updated", "deleted", "rejected")}
-    report = {"kind": "delta", "server": describe_server(target),
-              "mode": mode, "since": since.isoformat(), "source": redact_url(source_url),
-              "target": redact_url(target_url), "started_at": started_at.isoformat(timespec="seconds"),
-              "examined_collections": affected, "collections": rows, "totals": totals,
-              "seconds": round(time.monotonic() - started, 3), "ok": True, "failures": []}
-    if report_path:
-        write_report(report, Path(report_path))
-    return report
-
-
+    return {n: r for n, r in rows.items() if any(v for k, v in r.items() if k not in ("fate", "unchanged"))}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,7 +28,15 @@ from pymongo.errors import OperationFailure
 from ops.db import redact_url
 from ops.errors import OpsError
 from ops.migration import progress
-from ops.migration.connect import check_target, collection_count, describe_server, open_database, source_database
+from ops.migration.connect import (
+    check_target,
+    collection_count,
+    describe_server,
+    in_sample,
+    open_database,
+    source_database,
+)
+from ops.migration.lock import target_lock
 from ops.migration.pipeline import READ_BATCH, CollectionStats, Pipeline, derive, read_sorted, unique_key
 from ops.migration.plan import (
     COPY,
@@ -35,6 +44,7 @@ from ops.migration.plan import (
     META_COLLECTION,
     MIGRATE,
     REJECTS_COLLECTION,
+    Overrides,
     Plan,
     build_plan,
     describe,
@@ -42,9 +52,10 @@ from ops.migration.plan import (
     ensure_runnable,
     load_overrides,
 )
-from ops.migration.report import write_report
+from ops.migration.report import check_report_path, write_report
 from ops.migration.schema import DEFAULT_SCHEMA_PATH, Index, Model, Schema, load_schema
-from ops.migration.writer import RAW, BatchWriter
+from ops.migration.values import RAW, storable
+from ops.migration.writer import BatchWriter
 
 NOT_IMPLEMENTED = 238
 BSON_TYPES = {"String": "string", "Int": "int", "BigInt": "long", "Float": "double", "Boolean": "bool",
@@ -53,7 +64,7 @@ BSON_TYPES = {"String": "string", "Int": "int", "BigInt": "long", "Float": "doub
 
 def reject_record(collection: str, doc: dict, reason: str) -> dict:
     return {"_id": f"{collection}:{doc['_id']}", "collection": collection, "sourceId": doc["_id"],
-            "reason": reason, "document": doc}
+            "reason": reason, "document": storable(doc)}
 
 
 def target_collections(plan: Plan, schema: Schema) -> set[str]:
@@ -177,17 +188,32 @@ def migrate(source_url: str, target_url: str, *, plan_path: Path | None = None, 
             dry_run: bool = False, report_path: Path | None = None, t0: datetime | None = None,
             reject_threshold: int | None = None, show_progress: bool = False) -> dict:
     started = time.monotonic()
+    if report_path:
+        check_report_path(Path(report_path))
     schema = load_schema(schema_path or DEFAULT_SCHEMA_PATH)
     overrides = load_overrides(plan_path)
     source = source_database(source_url)
     target = open_database(target_url, "target")
     plan = build_plan(source.list_collection_names(), schema, overrides, strict=False)
     if plan.problems:
-        if show_progress:  # the operator sees the whole plan, then why it cannot run
+        if show_progress and schema.models:  # the operator sees the whole plan, then why it cannot run
             for line in describe_lines(describe(plan, schema)):
                 progress.say(line)
         ensure_runnable(plan)
     previous = check_target(target, source, target_collections(plan, schema))
+    with nullcontext() if dry_run else target_lock(target, "migrate"):
+        report = _run(source, target, schema, plan, overrides, previous, dry_run=dry_run, t0=t0,
+                      reject_threshold=reject_threshold, show_progress=show_progress)
+    report["source"], report["target"] = redact_url(source_url), redact_url(target_url)
+    report["seconds"] = round(time.monotonic() - started, 3)
+    if report_path:
+        write_report(report, Path(report_path))
+    return report
+
+
+def _run(source: Database, target: Database, schema: Schema, plan: Plan, overrides: Overrides,
+         previous: dict | None, *, dry_run: bool, t0: datetime | None, reject_threshold: int | None,
+         show_progress: bool) -> dict:
     # Counts of the dropped collections go in the report; the others only size the progress bars.
     counts = {name: collection_count(source, name) if show_progress or fate == DROP else 0
               for name, fate in plan.fates.items()}
@@ -195,7 +221,7 @@ def migrate(source_url: str, target_url: str, *, plan_path: Path | None = None, 
     plan_report = describe(plan, schema, {n: c for n, c in counts.items() if show_progress or plan.fates[n] == DROP})
     report: dict = {
         "kind": "migration", "dry_run": dry_run, "server": describe_server(target),
-        "source": redact_url(source_url), "target": redact_url(target_url),
+        "source": None, "target": None,
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "t0": None,
         "schema": {"path": str(schema.path), "models": len(schema.models), "composite_types": len(schema.types),
@@ -211,17 +237,17 @@ def migrate(source_url: str, target_url: str, *, plan_path: Path | None = None, 
         for line in describe_lines(plan_report):
             progress.say(line)
     if not dry_run:
+        # T0 is recorded by the run that finishes (below): a crashed run must not leave its own.
         meta = {"source_db": source.name, "plan": plan.fates, "renames": overrides.models, "targets": plan.targets,
                 "status": "running", "started_at": datetime.now(UTC)}
-        if t0:
-            meta["t0"] = t0
         target[META_COLLECTION].update_one({"_id": "run"}, {"$set": meta}, upsert=True)
 
     written = None if dry_run else target
+    sample: list[dict] = []
     with progress.board(show_progress) as board, ThreadPoolExecutor(1) as copier:
         # Copies no model reads are pure I/O and independent of the others: they run alongside.
         copies = copier.submit(_copy_all, source, written, plan.unchanged(), counts, board)
-        _decide_all(source, written, schema, plan, counts, board, report)
+        _decide_all(source, written, schema, plan, counts, board, report, sample)
         report["collections"].update(copies.result())
     for name in plan.ordered(DROP):
         report["collections"][name] = {"fate": DROP, "model": plan.models[name], "source": counts[name],
@@ -238,14 +264,13 @@ def migrate(source_url: str, target_url: str, *, plan_path: Path | None = None, 
         failures.append(f"{totals['rejected']} rejects exceed the threshold of {reject_threshold}")
     report["failures"] = failures
     report["ok"] = not failures
-    report["seconds"] = round(time.monotonic() - started, 3)
     report["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     if not dry_run:
-        target[META_COLLECTION].update_one(
-            {"_id": "run"}, {"$set": {"status": "done" if report["ok"] else "failed",
-                                      "finished_at": datetime.now(UTC), "totals": totals}})
-    if report_path:
-        write_report(report, Path(report_path))
+        finished = {"status": "done" if report["ok"] else "failed", "finished_at": datetime.now(UTC),
+                    "totals": totals, "source_sample": sample}
+        if t0:
+            finished["t0"] = t0
+        target[META_COLLECTION].update_one({"_id": "run"}, {"$set": finished})
     return report
 
 
@@ -255,8 +280,10 @@ def ensure_ok(report: dict) -> None:
 
 
 def _decide_all(source: Database, target: Database | None, schema: Schema, plan: Plan, counts: dict[str, int],
-                board: progress.Board, report: dict) -> None:
-    """Migrated collections and copies that a model reads, parents first, through one pipeline."""
+                board: progress.Board, report: dict, sample: list[dict]) -> None:
+    """Migrated collections and copies that a model reads, parents first, through one pipeline.
+    ``sample`` gets the collection and _id of the source documents that identify the source later
+    (``connect.check_migrated_from``)."""
     pipeline = Pipeline(schema, derive(source, schema), plan=plan)
     rejects = BatchWriter(target[REJECTS_COLLECTION] if target is not None else None)
     for name in plan.checked():
@@ -266,6 +293,8 @@ def _decide_all(source: Database, target: Database | None, schema: Schema, plan:
         writer = BatchWriter(target[destination] if target is not None else None)
         advance = board.task(f"{fate} {name}" + (f" → {destination}" if destination != name else ""), counts[name])
         for outcome in pipeline.run(name, read_sorted(source, name), stats):
+            if in_sample(stats.source):
+                sample.append({"collection": name, "_id": outcome.source["_id"]})
             if outcome.rejected:
                 rejects.add(reject_record(name, outcome.source, outcome.reason))
                 report["rejects"].append({"collection": name, "_id": str(outcome.source["_id"]),

@@ -8,6 +8,8 @@ from typing import Any
 
 import bson
 
+from ops.migration.values import storable
+
 
 def _canonical(value: Any) -> Any:
     if isinstance(value, dict):
@@ -18,7 +20,11 @@ def _canonical(value: Any) -> Any:
 
 
 def fingerprint(doc: dict) -> str:
-    return hashlib.sha256(bson.encode(_canonical(doc))).hexdigest()
+    try:
+        encoded = bson.encode(_canonical(doc))
+    except UnicodeEncodeError:  # a string read from invalid UTF-8 (values.py): hashed as its bytes
+        encoded = bson.encode(_canonical(storable(doc)))
+    return hashlib.sha256(encoded).hexdigest()
 
 
 def collection_hash(fingerprints: Iterable[tuple[Any, str]]) -> str:

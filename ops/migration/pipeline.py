@@ -25,6 +25,7 @@ from ops.migration.transforms import (
     is_active_member,
     reaction_owner,
 )
+from ops.migration.values import unwritable
 
 READ_BATCH = 5000
 
@@ -146,7 +147,8 @@ class Pipeline:
             return Outcome(collection, doc, reason=str(exc))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             return Outcome(collection, doc, reason=f"malformed document: {type(exc).__name__}: {exc}")
-        problems = validate_document(model, target, self.schema.enums, allow_unknown=not migrated)
+        problems = unwritable(target) or validate_document(model, target, self.schema.enums,
+                                                                     allow_unknown=not migrated)
         if problems:
             return Outcome(collection, doc, reason="; ".join(problems))
         reason = self._broken_relation(model, target) or self._taken_key(model, target)

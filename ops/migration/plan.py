@@ -114,9 +114,13 @@ def load_overrides(path: Path | None) -> Overrides:
     if path is None:
         return Overrides()
     try:
-        data = json.loads(Path(path).read_text())
+        data = json.loads(Path(path).read_bytes().decode("utf-8"), object_pairs_hook=_refuse_twice)
+    except UnicodeDecodeError as exc:
+        raise OpsError(f"cannot read the plan {path}: it is not UTF-8 (byte {exc.start})") from exc
     except (OSError, json.JSONDecodeError) as exc:
         raise OpsError(f"cannot read the plan {path}: {exc}") from exc
+    except ValueError as exc:  # from _refuse_twice
+        raise OpsError(f"plan {path}: {exc}") from exc
     entries = data.get("collections") if isinstance(data, dict) else None
     models = data.get("models", {}) if isinstance(data, dict) else None
     if not isinstance(entries, dict) or not isinstance(models, dict):
@@ -128,6 +132,16 @@ def load_overrides(path: Path | None) -> Overrides:
         if fate == MIGRATE and name not in MIGRATED:
             raise OpsError(f"plan {path}: no transform exists for {name!r}; it can only be copied or dropped")
     return Overrides(dict(entries), {str(k): str(v) for k, v in models.items()})
+
+
+def _refuse_twice(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object whose keys are unique (json keeps the last of two silently)."""
+    seen: dict = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"names {key!r} twice; name each collection once")
+        seen[key] = value
+    return seen
 
 
 def match_model(collection: str, schema: Schema, renames: dict[str, str]) -> tuple[Model | None, str | None]:
@@ -157,8 +171,11 @@ def build_plan(source_collections: list[str], schema: Schema, overrides: Overrid
     known = {**default_fates(), **overrides.fates}
     renames = {**LEGACY_MAPS, **overrides.models}
     plan = Plan()
-    if not schema.models:
+    if not schema.models:  # one line says it all
         plan.problems.append(f"the Prisma schema{where} defines no model: there is nothing to migrate into")
+        if strict:
+            ensure_runnable(plan)
+        return plan
     for name in sorted(source_collections):
         if name in INTERNAL or name.startswith("system."):
             continue

@@ -17,6 +17,7 @@ from datetime import datetime
 from bson import ObjectId
 
 from ops.migration.schema import MISSING, Model, Schema, default_value
+from ops.migration.values import unwritable
 
 
 class Rejected(Exception):
@@ -45,6 +46,8 @@ def _created_at(doc: dict) -> datetime:
     value = doc.get("createdAt")
     if isinstance(value, datetime):
         return value
+    if value is not None and (problems := unwritable({"createdAt": value})):
+        raise Rejected(problems[0])  # present but unreadable: not missing, so not derived from the _id
     _id = doc.get("_id")
     if isinstance(_id, ObjectId):
         return _id.generation_time.replace(tzinfo=None)

@@ -28,7 +28,7 @@ from ops.migration.plan import (
     build_plan,
     load_overrides,
 )
-from ops.migration.report import write_report
+from ops.migration.report import check_report_path, write_report
 from ops.migration.schema import DEFAULT_SCHEMA_PATH, load_schema, validate_document
 
 MAX_LISTED = 20  # discrepancies listed per collection and kind; all are counted
@@ -53,6 +53,8 @@ def verify(source_url: str, target_url: str, *, plan_path: Path | None = None,
            schema_path: Path | None = None, report_path: Path | None = None) -> dict:
     """Without ``plan_path``, the plan the migration recorded in the target is the one checked."""
     started = time.monotonic()
+    if report_path:
+        check_report_path(Path(report_path))
     schema = load_schema(schema_path or DEFAULT_SCHEMA_PATH)
     source = source_database(source_url)
     target = open_database(target_url, "target")

@@ -13,16 +13,15 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
 from pymongo import ReplaceOne
 from pymongo.collection import Collection
 from pymongo.errors import PyMongoError
 
 from ops.migration.fingerprint import fingerprint
+from ops.migration.values import RAW
 
 BATCH = 5000
-RAW = CodecOptions(document_class=RawBSONDocument)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""python -m sandbox.gateway --port P --mongodb-url URL --data prisma|legacy --translator-url URL
+"""python -m sandbox.gateway --port P --mongodb-url-env VAR|--mongodb-url URL --data prisma|legacy --translator-url URL
 --uploads-dir DIR [--faults LIST] [--defects-off LIST] [--jwt-secret-env VAR] [--login-rate 5/900]
 [--global-rate 300/60|off]"""
 
@@ -24,7 +24,9 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m sandbox.gateway", description=__doc__)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, required=True)
-    p.add_argument("--mongodb-url", required=True, help="URL with the database name")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--mongodb-url", help="URL with the database name (visible in ps: prefer --mongodb-url-env)")
+    where.add_argument("--mongodb-url-env", help="name of the variable holding that URL (it may hold a password)")
     p.add_argument("--data", choices=("prisma", "legacy"), default="prisma")
     p.add_argument("--translator-url", required=True)
     p.add_argument("--uploads-dir", type=Path, required=True)
@@ -59,7 +61,9 @@ def main(argv: list[str] | None = None) -> None:
         defects = Defects.from_cli_and_env(args.data, args.defects_off)
     except ValueError as exc:
         p.error(str(exc))
-    url = args.mongodb_url
+    url = args.mongodb_url or os.environ.get(args.mongodb_url_env)
+    if not url:
+        sys.exit(f"the database URL variable {args.mongodb_url_env} is not set")
     if faults.db_unreachable:
         # A port nothing listens on, same database name: the gateway cannot reach its database.
         url = f"mongodb://127.0.0.1:{free_port()}/{url.rsplit('/', 1)[-1].split('?')[0] or 'meeshy'}"

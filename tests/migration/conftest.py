@@ -12,6 +12,7 @@ import pytest
 from ops.migration.fingerprint import collection_hash, fingerprint
 from ops.migration.plan import META_COLLECTION
 from ops.migration.schema import DEFAULT_SCHEMA_PATH
+from ops.migration.values import RAW
 from rehearsal.legacy_data import generate
 
 SCALE = 0.03
@@ -19,7 +20,7 @@ SCALE = 0.03
 
 def state(url: str) -> dict[str, str]:
     """Content hash of every collection (the run's own metadata excepted: it holds timestamps)."""
-    client = pymongo.MongoClient(url)
+    client = pymongo.MongoClient(url, datetime_conversion="DATETIME_AUTO")
     db = client.get_default_database()
     hashes = {name: collection_hash((d["_id"], fingerprint(d)) for d in db[name].find())
               for name in db.list_collection_names() if name != META_COLLECTION}
@@ -42,7 +43,22 @@ def legacy(db_url) -> tuple[str, object]:
 
 
 def database(url: str):
-    return pymongo.MongoClient(url).get_default_database()
+    return pymongo.MongoClient(url, datetime_conversion="DATETIME_AUTO").get_default_database()
+
+
+def clone(from_url: str, to_url: str) -> None:
+    """A copy of a database, byte for byte, with its indexes (a migrated target, to run a delta on again)."""
+    source, target = database(from_url).with_options(codec_options=RAW), database(to_url)
+    target.client.drop_database(target.name)
+    for name in source.list_collection_names():
+        docs = list(source[name].find())
+        if docs:
+            target.with_options(codec_options=RAW)[name].insert_many(docs)
+        else:
+            target.create_collection(name)
+        for index, info in source[name].index_information().items():
+            if index != "_id_":
+                target[name].create_index(info["key"], name=index, unique=info.get("unique", False))
 
 
 # Models of the new version (d5983046) that read collections the shipped schema leaves out, written

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ops.host.ports import free_port
-from tests.migration.conftest import database, run_cli, state
+from rehearsal.legacy_data import generate
+from tests.migration.conftest import SCALE, clone, database, run_cli, state
 
 
 def _fails_cleanly(result, *phrases: str) -> None:
@@ -37,12 +38,14 @@ def test_a_url_without_a_database_name(legacy):
     ("{not json", "cannot read the plan"),
     ('{"collections": {"User": "explode"}}', "has fate 'explode'"),
     ('{"collections": {"Notification": "migrate"}}', "no transform exists"),
+    ('{"collections": {"Notification": "drop"}, "models": {"x": "caf\xe9"}}'.encode("latin-1"), "is not UTF-8"),
+    ('{"collections": {"MessageStatus": "copy", "MessageStatus": "drop"}}', "names 'MessageStatus' twice"),
 ])
 def test_an_unreadable_or_wrong_plan(legacy, db_url, tmp_path, content, phrase):
     source, _ = legacy
     target = db_url("target")
     plan = tmp_path / "plan.json"
-    plan.write_text(content)
+    plan.write_bytes(content if isinstance(content, bytes) else content.encode())
     _fails_cleanly(run_cli("migrate", "--source", source, "--target", target, "--plan", str(plan)), phrase)
     assert database(target).list_collection_names() == []
 
@@ -110,3 +113,59 @@ def test_source_and_target_the_same_database(legacy):
 def test_delta_without_a_completed_migration(legacy, db_url):
     source, _ = legacy
     _fails_cleanly(run_cli("delta", "--source", source, "--target", db_url("target")), "no completed migration")
+
+
+def _migrated(source: str, target: str) -> None:
+    assert run_cli("migrate", "--source", source, "--target", target, "--t0", "2026-01-25 21:34:16").returncode == 0
+
+
+@pytest.mark.parametrize("wrong, phrases", [
+    ("the target", ["not a legacy one"]),
+    ("the target, spelled localhost", ["not a legacy one"]),
+    ("another legacy database", ["is not the database", "was migrated from"]),
+])
+def test_delta_refuses_a_source_the_target_was_not_migrated_from(legacy, db_url, wrong, phrases):
+    source, _ = legacy
+    target = db_url("target")
+    _migrated(source, target)
+    given = target.replace("127.0.0.1", "localhost") if "localhost" in wrong else target
+    if wrong == "another legacy database":
+        given = db_url("other")
+        generate(database(given), scale=SCALE, seed=8)
+    before = state(target)
+    result = run_cli("delta", "--source", given, "--target", target)
+    _fails_cleanly(result, *phrases)
+    assert result.returncode == 2
+    assert state(target) == before
+
+
+def test_delta_accepts_the_source_restored_under_another_name(legacy, db_url):
+    """The switch's case: staging migrated a restored copy; the delta reads production's own database."""
+    source, _ = legacy
+    target = db_url("target")
+    _migrated(source, target)
+    production = db_url("production")
+    clone(source, production)
+    result = run_cli("delta", "--source", production, "--target", target)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("text", ["", DATASOURCE], ids=["empty-file", "no-model"])
+def test_an_unusable_schema_is_refused_by_every_verb_in_one_line_before_anything_is_written(
+        legacy, db_url, tmp_path, text):
+    source, _ = legacy
+    target = db_url("target")
+    _migrated(source, target)
+    before = state(target)
+    schema = tmp_path / "schema.prisma"
+    schema.write_text(text)
+    for verb in ("migrate", "verify", "delta"):
+        result = run_cli(verb, "--source", source, "--target", target, "--schema", str(schema))
+        _fails_cleanly(result)
+        assert result.returncode == 2
+        assert len(result.stderr.strip().splitlines()) == 1, f"{verb}: {result.stderr}"
+        assert len(result.stderr) < 300, f"{verb}: {result.stderr}"
+    assert state(target) == before
+    fresh = db_url("fresh")
+    assert run_cli("migrate", "--source", source, "--target", fresh, "--schema", str(schema)).returncode == 2
+    assert database(fresh).list_collection_names() == []

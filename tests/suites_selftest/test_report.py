@@ -158,3 +158,19 @@ def test_one_run_alone_as_before_and_the_html_rendering(tmp_path):
     assert page.verdict == "NO-GO" and [r.label for r in page.runs] == ["staging"]
     assert "(expected to pass)" in md.read_text()
     assert summary_html("| a |\n| --- |\n| b |").count("<tr>") == 2
+
+
+def test_an_output_that_is_a_file_or_read_only_is_refused_in_one_line_before_anything_is_written(tmp_path):
+    import subprocess
+    import sys
+
+    results = _run(tmp_path / "one", "staging", regression=False)
+    a_file = tmp_path / "taken"
+    a_file.write_text("not a directory")
+    for output, phrase in ((a_file, "is not a directory"), (a_file / "allure-report", "is not a directory"),
+                           (Path("/proc/sys/allure-report"), "cannot write")):
+        done = subprocess.run([sys.executable, "-m", "ops", "report", "--results", str(results), "--output",
+                               str(output), "--no-html"], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and phrase in done.stderr, done.stderr
+    assert a_file.read_text() == "not a directory" and sorted(p.name for p in tmp_path.iterdir()) == ["one", "taken"]
