@@ -107,6 +107,7 @@ def read_run(results_dir: Path, label: str | None = None) -> Run:
         else {}
     )
     run = Run(label or environment.get("suite") or results_dir.name, {}, environment)
+    fixtures = _fixture_attachments(results_dir)
     for result in results:
         message = scrub(((result.get("statusDetails") or {}).get("message") or "").strip())
         known = [(m.group(1), m.group(2), m.group(3)) for m in KNOWN_MARK.finditer(message)]
@@ -114,13 +115,13 @@ def read_run(results_dir: Path, label: str | None = None) -> Run:
         section = _label(result, "feature") or _label(result, "suite") or "Other"
         check = Check(result["name"], section, status, message, known, _label(result, "story") or "")
         run.checks[result["name"]] = check
-        for attachment in _attachments(result):
+        for attachment in _attachments(result) + fixtures.get(result.get("uuid"), []):
             source = results_dir / attachment.get("source", "")
             if not source.is_file():
                 continue
             name = attachment.get("name", "")
             if name.startswith(FINAL_STATE):
-                check.screenshots.append(attachment["source"])
+                check.screenshots.append(f"{name}: {attachment['source']}")
             elif name == LATENCY:
                 run.latency = json.loads(source.read_text())
             elif name == LATENCY_TABLE:
@@ -130,6 +131,18 @@ def read_run(results_dir: Path, label: str | None = None) -> Run:
             elif name.startswith("load "):
                 run.loads.append(scrub(source.read_text().strip()))
     return run
+
+
+def _fixture_attachments(results_dir: Path) -> dict[str, list[dict]]:
+    """What fixtures attached around each test (allure-pytest keeps them in ``*-container.json``, e.g.
+    the browser checks' final-state screenshots, taken at teardown), by the test result's uuid."""
+    found: dict[str, list[dict]] = {}
+    for path in results_dir.glob("*-container.json"):
+        container = json.loads(path.read_text())
+        attached = [a for key in ("befores", "afters") for f in container.get(key, []) for a in _attachments(f)]
+        for uuid in container.get("children", []) if attached else []:
+            found.setdefault(uuid, []).extend(attached)
+    return found
 
 
 def load_known_defects(path: Path | None) -> dict[str, dict]:

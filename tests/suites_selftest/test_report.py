@@ -25,6 +25,7 @@ def _result(
         json.dumps(
             {
                 "name": name,
+                "uuid": f"uuid-{name}",
                 "status": status,
                 "stop": 1,
                 "labels": labels,
@@ -70,14 +71,20 @@ def _run(base: Path, suite: str, regression: bool) -> Path:
         else ("passed", "")
     )
     _result(results, "test_api_login_profile_logout_login", "Authentication", status, message)
+    # A browser check's final-state screenshot is attached by its fixture, at teardown: in a container.
     (results / "shot.png").write_bytes(b"\x89PNG")
     _result(
-        results,
-        "test_reaction_through_the_emoji_grid[chromium]",
-        "Messaging",
-        "passed",
-        attachments=[{"name": "final state (alice_fr)", "source": "shot.png"}],
-        story="Réagir à un message",
+        results, "test_reaction_through_the_emoji_grid[chromium]", "Messaging", "passed", story="Réagir à un message"
+    )
+    (results / "c1-container.json").write_text(
+        json.dumps(
+            {
+                "children": ["uuid-test_reaction_through_the_emoji_grid[chromium]"],
+                "afters": [
+                    {"name": "page_as::0", "attachments": [{"name": "final state (alice_fr)", "source": "shot.png"}]}
+                ],
+            }
+        )
     )
     (results / "environment.properties").write_text(
         f"suite={suite}\ntarget={suite}\napp.version=d5983046578646a36062054e7226e70dec9161ab\n"
@@ -138,7 +145,10 @@ def test_a_regression_makes_the_page_no_go_with_its_sections_in_order(tmp_path):
     assert "routes/reactions.ts:360-369 (response schema: data is an array)" in known
     assert "| production | 3 | 1 | 1 | 0 |" in text and "| staging | 4 | 0 | 1 | 0 |" in text
     assert "| runbook item | browser check | staging | production | final state (Allure attachments) |" in text
-    row = "| Réagir à un message | `test_reaction_through_the_emoji_grid[chromium]` | passed | passed | shot.png |"
+    row = (
+        "| Réagir à un message | `test_reaction_through_the_emoji_grid[chromium]` | passed | passed | "
+        "final state (alice_fr): shot.png |"
+    )
     assert row in text
     assert "**42.37 s** (first write refused → first write accepted)" in text
     assert "![message:new latency](sign-off-latency.svg)" in text and "| staging | 5 | 35.0 | 90.1 | 90.1 |" in text
