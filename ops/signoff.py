@@ -26,6 +26,7 @@ KNOWN_MARK = re.compile(r"KNOWN DEFECT ([\w.-]+) of (\w+): ([^;]*?) \(evidence: 
 LATENCY = "message:new latency (ms)"
 LATENCY_TABLE = "message:new latency table"
 COUNTS = "counts: report vs database"
+FINAL_STATE = "final state"  # the screenshot each browser check of the runbook's checklist leaves
 # Runbook sections, in its order (Phase 3 automatic validation, then the manual checklist).
 SECTIONS = (
     "Services",
@@ -59,6 +60,8 @@ class Check:
     status: str  # passed | failed | broken | skipped | known-defect
     message: str = ""
     known: list[tuple[str, str, str]] = field(default_factory=list)  # (defect id, version, what was seen)
+    story: str = ""  # the runbook checklist's line a browser check stands for (its Allure story)
+    screenshots: list[str] = field(default_factory=list)  # its final-state screenshots in the Allure results
 
 
 @dataclass
@@ -104,18 +107,22 @@ def read_run(results_dir: Path, label: str | None = None) -> Run:
         else {}
     )
     run = Run(label or environment.get("suite") or results_dir.name, {}, environment)
+    fixtures = _fixture_attachments(results_dir)
     for result in results:
         message = scrub(((result.get("statusDetails") or {}).get("message") or "").strip())
         known = [(m.group(1), m.group(2), m.group(3)) for m in KNOWN_MARK.finditer(message)]
         status = "known-defect" if known and result["status"] == "skipped" else result["status"]
         section = _label(result, "feature") or _label(result, "suite") or "Other"
-        run.checks[result["name"]] = Check(result["name"], section, status, message, known)
-        for attachment in _attachments(result):
+        check = Check(result["name"], section, status, message, known, _label(result, "story") or "")
+        run.checks[result["name"]] = check
+        for attachment in _attachments(result) + fixtures.get(result.get("uuid"), []):
             source = results_dir / attachment.get("source", "")
             if not source.is_file():
                 continue
             name = attachment.get("name", "")
-            if name == LATENCY:
+            if name.startswith(FINAL_STATE):
+                check.screenshots.append(f"{name}: {attachment['source']}")
+            elif name == LATENCY:
                 run.latency = json.loads(source.read_text())
             elif name == LATENCY_TABLE:
                 run.latencies_ms = _table_values(source.read_text())
@@ -124,6 +131,18 @@ def read_run(results_dir: Path, label: str | None = None) -> Run:
             elif name.startswith("load "):
                 run.loads.append(scrub(source.read_text().strip()))
     return run
+
+
+def _fixture_attachments(results_dir: Path) -> dict[str, list[dict]]:
+    """What fixtures attached around each test (allure-pytest keeps them in ``*-container.json``, e.g.
+    the browser checks' final-state screenshots, taken at teardown), by the test result's uuid."""
+    found: dict[str, list[dict]] = {}
+    for path in results_dir.glob("*-container.json"):
+        container = json.loads(path.read_text())
+        attached = [a for key in ("befores", "afters") for f in container.get(key, []) for a in _attachments(f)]
+        for uuid in container.get("children", []) if attached else []:
+            found.setdefault(uuid, []).extend(attached)
+    return found
 
 
 def load_known_defects(path: Path | None) -> dict[str, dict]:
@@ -336,6 +355,7 @@ def markdown(signoff: SignOff, plot: str | None) -> str:
             lines += [
                 f"| {name} | {row.get('expected')} | {row.get('found')} |" for name, row in sorted(run.counts.items())
             ]
+    lines += browser_checklist(signoff)
     lines += ["", "## Downtime", ""]
     if signoff.switch is None:
         lines.append("No switch report given.")
@@ -373,6 +393,40 @@ def markdown(signoff: SignOff, plot: str | None) -> str:
     lines += ["", "## Load", ""]
     lines += [f"- {r.label}: {load}" for r in signoff.runs for load in r.loads] or ["Not measured."]
     return scrub("\n".join(lines) + "\n")
+
+
+def browser_checklist(signoff: SignOff) -> list[str]:
+    """The runbook's manual checklist (phase 3), one row per browser check: its outcome in each run and
+    the final-state screenshots it left in the Allure report."""
+    names = sorted({c.name for r in signoff.runs for c in r.checks.values() if c.story}, key=_checklist_order(signoff))
+    lines = ["", "## Runbook checklist in the browser (phase 3)", ""]
+    if not names:
+        return lines + ["No browser check of the checklist ran."]
+    labels = [r.label for r in signoff.runs]
+    lines += [
+        "| runbook item | browser check | " + " | ".join(labels) + " | final state (Allure attachments) |",
+        "| --- | --- | " + " | ".join("---" for _ in labels) + " | --- |",
+    ]
+    for name in names:
+        found = [r.checks.get(name) for r in signoff.runs]
+        check = next(c for c in found if c)
+        shots = sorted({s for c in found if c for s in c.screenshots})
+        lines.append(
+            f"| {_cell(check.story)} | `{_cell(name)}` | "
+            + " | ".join(c.status if c else "not run" for c in found)
+            + f" | {', '.join(shots) or 'none'} |"
+        )
+    return lines
+
+
+def _checklist_order(signoff: SignOff):
+    """Runbook order: by section (SECTIONS), then as the checks ran."""
+    position = {}
+    for run in signoff.runs:
+        for n, check in enumerate(run.checks.values()):
+            rank = SECTIONS.index(check.section) if check.section in SECTIONS else len(SECTIONS)
+            position.setdefault(check.name, (rank, n))
+    return lambda name: position[name]
 
 
 def write(signoff: SignOff, directory: Path) -> tuple[Path, Path | None]:

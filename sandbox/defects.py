@@ -57,6 +57,12 @@ DEFECTS: dict[str, Defect] = {
         "GET /communities/:id looks the value up as an ObjectId first: a non-hex identifier answers 500",
         "routes/communities/core.ts:302-303,394-398",
     ),
+    "community_count_stripped": Defect(
+        (NEW,),
+        "GET /communities answers without _count (its response schema has none): the community page says 0 members",
+        "routes/communities/core.ts:187-214; packages/shared/types/api-schemas.ts:1625-1645; "
+        "apps/web/components/groups/GroupDetails.tsx:148-154",
+    ),
     "composer_no_aria_label": Defect(
         (NEW,),
         "the composer textarea (textarea.expandable-textarea) has no aria-label",

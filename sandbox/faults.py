@@ -23,7 +23,20 @@ FAULTS = {
     "collection_missing": "a collection of the data set is hidden (renamed away) while the stack runs",
     "index_missing": "a Prisma index is dropped while the stack runs",
     "critical_log": "the gateway writes a CRITICAL error line to its log at start-up and on each send",
+    # Page-level faults: the web app's own pages misbehave in one part each (sandbox/web/static/app.js).
+    "page_profile_blank": "the settings page's profile shows empty username and email fields",
+    "page_enter_not_sending": "Enter in the composer adds a line instead of sending",
+    "page_emoji_stripped": "the composer drops emoji characters from the text it sends",
+    "page_reply_lost": "the reply control shows its preview, but the message goes out without replyToId",
+    "page_reaction_lost": "a click in the emoji grid closes it without sending the reaction",
+    "page_translation_hidden": "bubbles always show the original text and list no translation",
+    "page_upload_corrupt": "files of one kind (image, audio or document) are uploaded without their last byte",
+    "page_community_missing": "/groups/<identifier> never selects the community",
+    "page_community_conversations_hidden": "the community page lists none of its conversations",
+    "page_community_members_hidden": "the community page does not show its member count",
 }
+
+PAGE_FAULT_PREFIX = "page_"
 
 DEFAULT_HIDDEN_COLLECTION = "Community"
 DEFAULT_MISSING_INDEX = "User.User_email_key"
@@ -66,6 +79,10 @@ class Faults:
 
     def to_text(self) -> str:
         return ",".join(f"{k}:{v}" if v else k for k, v in self._args.items())
+
+    def page_faults(self) -> dict[str, str]:
+        """The faults of the web pages, with their argument, for the page's script."""
+        return {k: v for k, v in self._args.items() if k.startswith(PAGE_FAULT_PREFIX)}
 
     @property
     def db_unreachable(self) -> bool:

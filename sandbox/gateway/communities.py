@@ -66,6 +66,13 @@ async def list_communities(request: web.Request) -> web.Response:
     ]
     creators = await gw.store.users([c.get("createdBy") for c in docs])
     data = [serialize.community(c, creators.get(c.get("createdBy"))) for c in docs]
+    if "community_count_stripped" not in gw.defects:
+        # What the handler selects (core.ts:209-214) and the web page reads (GroupDetails.tsx:152).
+        for doc, item in zip(docs, data, strict=True):
+            item["_count"] = {
+                "members": await gw.store["CommunityMember"].count_documents({"communityId": doc["_id"]}),
+                "Conversation": await gw.store["Conversation"].count_documents({"communityId": doc["_id"]}),
+            }
     return web.json_response(serialize.page(data, total, limit, offset))
 
 

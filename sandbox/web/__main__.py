@@ -21,13 +21,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--gateway-url", required=True, help="the gateway the browser talks to")
     parser.add_argument("--translator-url", default="", help="echoed by /api/health, as the real app does")
     parser.add_argument("--state-dir", type=Path, required=True, help="web-access.log goes there")
-    # The stack runner passes one fault list to every part; none of them concerns the web pages.
-    parser.add_argument("--faults", default="", help="checked for unknown names, otherwise ignored")
+    # The stack runner passes one fault list to every part; the page_* ones concern the web pages.
+    parser.add_argument("--faults", default="", help="faults; the page_* ones reach the pages' script")
     parser.add_argument("--data", choices=("prisma", "legacy"), default="prisma", help="the app version stood for")
     parser.add_argument("--defects-off", default="", help="defects of the real web app to turn off (or 'all')")
     args = parser.parse_args(argv)
     try:
-        Faults.parse(args.faults)
+        faults = Faults.parse(args.faults)
         defects = Defects.from_cli_and_env(args.data, args.defects_off)
     except ValueError as exc:
         parser.error(str(exc))
@@ -43,11 +43,13 @@ def main(argv: list[str] | None = None) -> None:
     access.addHandler(access_file)
     access.propagate = False
     settings = WebSettings(
-        gateway_url=args.gateway_url.rstrip("/"), translator_url=args.translator_url, defects=defects, data=args.data
+        gateway_url=args.gateway_url.rstrip("/"),
+        translator_url=args.translator_url,
+        defects=defects,
+        data=args.data,
+        page_faults=faults.page_faults(),
     )
-    web.run_app(
-        create_app(settings), host=args.host, port=args.port, print=None, access_log_format='%a "%r" %s %Tf'
-    )
+    web.run_app(create_app(settings), host=args.host, port=args.port, print=None, access_log_format='%a "%r" %s %Tf')
 
 
 if __name__ == "__main__":

@@ -37,22 +37,28 @@ class WebSettings:
     translator_url: str = ""
     defects: Defects = field(default_factory=lambda: Defects("prisma"))
     data: str = "prisma"  # the old production's front end calls /api, the new one /api/v1
+    page_faults: dict[str, str] = field(default_factory=dict)  # sandbox/faults.py, page_* only
 
     @property
     def ws_url(self) -> str:
         return "ws" + self.gateway_url.removeprefix("http")
 
-    def page_config(self) -> dict[str, str]:
+    def page_config(self) -> dict[str, object]:
         """What the page's script needs: only public URLs, never a secret."""
         api_path = "/api" if self.data == "legacy" else "/api/v1"
-        return {"apiUrl": self.gateway_url.rstrip("/"), "apiPath": api_path, "wsUrl": self.ws_url}
+        return {
+            "apiUrl": self.gateway_url.rstrip("/"),
+            "apiPath": api_path,
+            "wsUrl": self.ws_url,
+            "faults": self.page_faults,
+        }
 
 
 # What the real /login sends before its script runs (use-auth.ts starts with isChecking: true).
 SPINNER = '    <div class="spinner" role="status" aria-label="Loading"></div>'
 
 
-def _render(name: str, settings: WebSettings, conversation_param: str = "") -> web.Response:
+def _render(name: str, settings: WebSettings, conversation_param: str = "", group_param: str = "") -> web.Response:
     # "<" is escaped so no value can close the <script> element the config sits in.
     config = json.dumps(settings.page_config()).replace("<", "\\u003c")
     defects = settings.defects
@@ -60,6 +66,7 @@ def _render(name: str, settings: WebSettings, conversation_param: str = "") -> w
     body = Template((HERE / "templates" / name).read_text()).substitute(
         config=config,
         conversation_param=html.escape(conversation_param, quote=True),
+        group_param=html.escape(group_param, quote=True),
         login_form=login_form.rstrip("\n"),
         composer_label="" if "composer_no_aria_label" in defects else ' aria-label="Message input"',
     )
@@ -102,6 +109,15 @@ async def conversations_page(request: web.Request) -> web.Response:
     return _render("conversations.html", request.app[SETTINGS_KEY], request.match_info.get("id", ""))
 
 
+async def settings_page(request: web.Request) -> web.Response:
+    return _render("settings.html", request.app[SETTINGS_KEY])
+
+
+async def groups_page(request: web.Request) -> web.Response:
+    # The real app's communities are its "groups" (app/groups/page.tsx, app/groups/[identifier]/page.tsx).
+    return _render("groups.html", request.app[SETTINGS_KEY], group_param=request.match_info.get("identifier", ""))
+
+
 def create_app(settings: WebSettings) -> web.Application:
     if not (SOCKET_IO_DIST / "socket.io.min.js").exists():
         raise OpsError(f"socket.io-client is missing from {SOCKET_IO_DIST.parent}: run `make setup`.")
@@ -115,6 +131,9 @@ def create_app(settings: WebSettings) -> web.Application:
     app.router.add_get("/dashboard", conversations_page)
     app.router.add_get("/conversations", conversations_page)
     app.router.add_get("/conversations/{id}", conversations_page)
+    app.router.add_get("/settings", settings_page)
+    app.router.add_get("/groups", groups_page)
+    app.router.add_get("/groups/{identifier}", groups_page)
     app.router.add_static("/static/vendor/socket.io/", SOCKET_IO_DIST)
     app.router.add_static("/static/", HERE / "static")
     return app

@@ -48,5 +48,5 @@ def test_a_seed_account_logs_in_and_posts_over_migrated_data(new_context, migrat
 
     text = "posted over migrated data"
     page.fill("textarea.expandable-textarea", text)
-    page.click("button[aria-label='Send message']")
+    page.click("button[aria-label='Envoyer le message']")
     expect(page.locator(".message-bubble", has_text=text)).to_have_count(1)

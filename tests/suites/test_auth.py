@@ -23,6 +23,7 @@ def test_api_login_profile_logout_login(gateway, two_accounts):
 
 
 @SOCKET_GROUP
+@allure.story("Se connecter avec un compte utilisateur ; tester logout/login")
 def test_browser_login_profile_logout_login(open_page, accounts, two_accounts, need, event_deadline):
     need("CHECK_FRONTEND_URL")
     account = accounts[2] if len(accounts) > 2 else two_accounts[0]

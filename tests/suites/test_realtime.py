@@ -46,6 +46,7 @@ def test_message_new_reaches_the_other_account_within_budget(
     )
 
 
+@allure.story("Ouvrir deux navigateurs ; envoyer depuis l'un ; vérifier réception temps réel")
 def test_two_browser_pages_see_each_others_messages(
     open_page,
     accounts,

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pymongo
 import pytest
+from harness import env_file_text, fake_docker_path, restore_uploads
 
 from rehearsal.embedded_db import Server
+from sandbox import stack
 
 LEGACY_SCALE = 0.02
 
@@ -62,3 +64,29 @@ def migrated(mongo_server: Server, tmp_path_factory: pytest.TempPathFactory) -> 
     with pymongo.MongoClient(mongo_server.url) as client:
         client.drop_database(f"suites_legacy_{worker}")
         client.drop_database(f"suites_target_{worker}")
+
+
+@pytest.fixture
+def sandbox(migrated, tmp_path: Path):
+    """Start a named stack over the migrated database; yields (info, env file, environment)."""
+    started: list[str] = []
+
+    def up(
+        name: str,
+        faults: tuple[str, ...] = (),
+        extra: dict[str, str] | None = None,
+        defects_off: tuple[str, ...] = (),
+    ):
+        # The real behaviour by default: every defect of d5983046 on, the real rate limits.
+        info = stack.up(
+            name, migrated.url, data="prisma", faults=faults, state_dir=tmp_path / "sandbox", defects_off=defects_off
+        )
+        started.append(name)
+        restore_uploads(migrated.url, Path(info.uploads_dir))
+        env_file = tmp_path / f".env.{name}"
+        env_file.write_text(env_file_text(info, migrated.url, migrated.reports, extra))
+        return env_file, fake_docker_path(tmp_path, Path(info.stack_dir) / "stack.json")
+
+    yield up
+    for name in started:
+        stack.down(name, tmp_path / "sandbox")

@@ -169,3 +169,7 @@ def failure_texts(path: Path, kinds: tuple[str, ...] = ("failure", "error")) -> 
             if child.tag in kinds:
                 texts[f"{module}::{case.get('name')}"] = f"{child.get('message') or ''}\n{child.text or ''}"
     return texts
+
+
+def explain(run) -> str:
+    return f"outcomes: {run.outcomes}\n--- output tail:\n{run.stdout[-4000:]}\n{run.stderr[-2000:]}"

@@ -17,14 +17,18 @@ KNOWN_MESSAGE = (
 LATENCIES = [31.0, 28.5, 40.2, 35.0, 90.1]
 
 
-def _result(results: Path, name: str, feature: str, status: str, message: str = "", attachments=()) -> None:
+def _result(
+    results: Path, name: str, feature: str, status: str, message: str = "", attachments=(), story: str = ""
+) -> None:
+    labels = [{"name": "feature", "value": feature}] + ([{"name": "story", "value": story}] if story else [])
     (results / f"{name}-result.json").write_text(
         json.dumps(
             {
                 "name": name,
+                "uuid": f"uuid-{name}",
                 "status": status,
                 "stop": 1,
-                "labels": [{"name": "feature", "value": feature}],
+                "labels": labels,
                 "statusDetails": {"message": message} if message else {},
                 "attachments": list(attachments),
             }
@@ -67,6 +71,21 @@ def _run(base: Path, suite: str, regression: bool) -> Path:
         else ("passed", "")
     )
     _result(results, "test_api_login_profile_logout_login", "Authentication", status, message)
+    # A browser check's final-state screenshot is attached by its fixture, at teardown: in a container.
+    (results / "shot.png").write_bytes(b"\x89PNG")
+    _result(
+        results, "test_reaction_through_the_emoji_grid[chromium]", "Messaging", "passed", story="Réagir à un message"
+    )
+    (results / "c1-container.json").write_text(
+        json.dumps(
+            {
+                "children": ["uuid-test_reaction_through_the_emoji_grid[chromium]"],
+                "afters": [
+                    {"name": "page_as::0", "attachments": [{"name": "final state (alice_fr)", "source": "shot.png"}]}
+                ],
+            }
+        )
+    )
     (results / "environment.properties").write_text(
         f"suite={suite}\ntarget={suite}\napp.version=d5983046578646a36062054e7226e70dec9161ab\n"
         "app.previous_version=06c4a4ab5\n"
@@ -113,6 +132,7 @@ def test_a_regression_makes_the_page_no_go_with_its_sections_in_order(tmp_path):
         "## Regressions (failed here)",
         "## Known defects of the deployed version (not regressions)",
         "## Counts",
+        "## Runbook checklist in the browser (phase 3)",
         "## Downtime",
         "## Real-time latency (message:new between two accounts)",
         "## Load",
@@ -123,7 +143,13 @@ def test_a_regression_makes_the_page_no_go_with_its_sections_in_order(tmp_path):
     # The known defect of both runs, with its evidence from tests/suites/known_defects.toml.
     assert "| reactions-get-500 (d5983046) | production `test_reaction_is_acknowledged_and_reread`, staging" in known
     assert "routes/reactions.ts:360-369 (response schema: data is an array)" in known
-    assert "| production | 2 | 1 | 1 | 0 |" in text and "| staging | 3 | 0 | 1 | 0 |" in text
+    assert "| production | 3 | 1 | 1 | 0 |" in text and "| staging | 4 | 0 | 1 | 0 |" in text
+    assert "| runbook item | browser check | staging | production | final state (Allure attachments) |" in text
+    row = (
+        "| Réagir à un message | `test_reaction_through_the_emoji_grid[chromium]` | passed | passed | "
+        "final state (alice_fr): shot.png |"
+    )
+    assert row in text
     assert "**42.37 s** (first write refused → first write accepted)" in text
     assert "![message:new latency](sign-off-latency.svg)" in text and "| staging | 5 | 35.0 | 90.1 | 90.1 |" in text
     svg = (tmp_path / "sign-off-latency.svg").read_text()

@@ -16,12 +16,11 @@ from urllib.parse import urlsplit
 import pymongo
 import pytest
 from bson import ObjectId
-from harness import ROOT, env_file_text, fake_docker_path, restore_uploads, run_suite
+from harness import ROOT, explain, run_suite
 
 from ops.config import JWT
 from ops.host.ports import free_port
 from rehearsal.seed_accounts import by_username
-from sandbox import stack
 
 pytestmark = pytest.mark.slow
 
@@ -116,36 +115,6 @@ FAULTS: dict[str, tuple[list[str], set[str]]] = {
 }
 
 
-@pytest.fixture
-def sandbox(migrated, tmp_path: Path):
-    """Start a named stack over the migrated database; yields (info, env file, environment)."""
-    started: list[str] = []
-
-    def up(
-        name: str,
-        faults: tuple[str, ...] = (),
-        extra: dict[str, str] | None = None,
-        defects_off: tuple[str, ...] = (),
-    ):
-        # The real behaviour by default: every defect of d5983046 on, the real rate limits.
-        info = stack.up(
-            name, migrated.url, data="prisma", faults=faults, state_dir=tmp_path / "sandbox", defects_off=defects_off
-        )
-        started.append(name)
-        restore_uploads(migrated.url, Path(info.uploads_dir))
-        env_file = tmp_path / f".env.{name}"
-        env_file.write_text(env_file_text(info, migrated.url, migrated.reports, extra))
-        return env_file, fake_docker_path(tmp_path, Path(info.stack_dir) / "stack.json")
-
-    yield up
-    for name in started:
-        stack.down(name, tmp_path / "sandbox")
-
-
-def _explain(run) -> str:
-    return f"outcomes: {run.outcomes}\n--- output tail:\n{run.stdout[-4000:]}\n{run.stderr[-2000:]}"
-
-
 # The checks that meet a defect of d5983046 (tests/suites/known_defects.toml) on the real behaviour.
 KNOWN_DEFECT_CHECKS = {
     "test_health::test_translator_is_ready_with_models_loaded",
@@ -155,6 +124,8 @@ KNOWN_DEFECT_CHECKS = {
     "test_translation::test_french_message_is_translated_into_every_language",
     "test_communities::test_open_the_test_community",
     "test_realtime::test_two_browser_pages_see_each_others_messages[chromium]",
+    "test_browser_checklist::test_french_message_shows_its_translations[chromium]",
+    "test_browser_checklist::test_community_members_on_the_page[chromium]",
 }
 
 
@@ -164,15 +135,15 @@ def test_staging_and_production_suites_pass_on_the_real_behaviour(sandbox, tmp_p
     env_file, env = sandbox("real-staging")
     # Serial here: the project's own tests already use both cores; bench/suites.py times `-n 2`.
     staging = run_suite(env_file, "staging", tmp_path / "staging", env)
-    assert staging.returncode == 0 and not staging.failed, _explain(staging)
-    assert staging.with_outcome("known-defect") == KNOWN_DEFECT_CHECKS, _explain(staging)
-    assert len(staging.with_outcome("passed")) >= 20, _explain(staging)
+    assert staging.returncode == 0 and not staging.failed, explain(staging)
+    assert staging.with_outcome("known-defect") == KNOWN_DEFECT_CHECKS, explain(staging)
+    assert len(staging.with_outcome("passed")) >= 20, explain(staging)
     _assert_known_defects_reported(staging)
     # Another stack for production, as on the real servers (its own limiters).
     env_file, env = sandbox("real-production", extra=_production_keys(tmp_path, migrated, healthy=True))
     production = run_suite(env_file, "production", tmp_path / "production", env)
-    assert production.returncode == 0 and not production.failed, _explain(production)
-    assert production.with_outcome("known-defect") == KNOWN_DEFECT_CHECKS, _explain(production)
+    assert production.returncode == 0 and not production.failed, explain(production)
+    assert production.with_outcome("known-defect") == KNOWN_DEFECT_CHECKS, explain(production)
     assert "test_staging_only::test_verification_passed" not in production.outcomes
     production_only = {k: v for k, v in production.outcomes.items() if k.startswith("test_production_only")}
     assert set(production_only.values()) == {"passed"}, production_only
@@ -183,9 +154,9 @@ def test_staging_suite_passes_with_the_defects_fixed(sandbox, tmp_path):
     """Every defect switched off: the same checks pass outright, none reports a known defect."""
     env_file, env = sandbox("fixed-staging", defects_off=("all",))
     staging = run_suite(env_file, "staging", tmp_path / "staging", env)
-    assert staging.returncode == 0 and not staging.failed, _explain(staging)
-    assert not staging.with_outcome("known-defect"), _explain(staging)
-    assert KNOWN_DEFECT_CHECKS <= staging.with_outcome("passed"), _explain(staging)
+    assert staging.returncode == 0 and not staging.failed, explain(staging)
+    assert not staging.with_outcome("known-defect"), explain(staging)
+    assert KNOWN_DEFECT_CHECKS <= staging.with_outcome("passed"), explain(staging)
 
 
 def test_a_defect_not_listed_for_the_version_fails(sandbox, tmp_path):
@@ -196,7 +167,7 @@ def test_a_defect_not_listed_for_the_version_fails(sandbox, tmp_path):
         "test_health::test_translator_is_ready_with_models_loaded",
         "test_health::test_frontend_answers",
         "test_communities::test_open_the_test_community",
-    }, _explain(run)
+    }, explain(run)
     assert "not a known defect of version 0123456789abcdef" in run.junit.read_text()
 
 
@@ -246,7 +217,7 @@ def test_production_checks_catch_a_bad_switch(sandbox, tmp_path, migrated):
         "test_production_only::test_production_config_names_no_staging",
         "test_production_only::test_mongodb_refuses_unauthenticated_clients",
         "test_production_only::test_pre_switch_snapshot_exists_with_manifest",
-    }, _explain(run)
+    }, explain(run)
     assert run.outcomes["test_production_only::test_redis_refuses_unauthenticated_clients"] == "passed"
 
 
@@ -269,8 +240,8 @@ def test_each_fault_fails_exactly_its_checks(fault, sandbox, tmp_path):
     run = run_suite(env_file, "staging", tmp_path / "run", env, select=selection)
     assert run.failed == expected, (
         f"{fault}: unexpected failures {sorted(run.failed - expected)}, "
-        f"missing failures {sorted(expected - run.failed)}\n" + _explain(run)
+        f"missing failures {sorted(expected - run.failed)}\n" + explain(run)
     )
-    assert run.with_outcome("passed"), f"{fault}: no neighbouring check passed\n" + _explain(run)
+    assert run.with_outcome("passed"), f"{fault}: no neighbouring check passed\n" + explain(run)
     if fault == "login_rejects":  # failure messages of a login check must not carry the password either
         _assert_no_secret([run], env_file)
