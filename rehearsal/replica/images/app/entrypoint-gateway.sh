@@ -6,6 +6,6 @@ set -eu
 : "${DATABASE_URL:?DATABASE_URL is not set}"
 : "${JWT_SECRET:?JWT_SECRET is not set}"
 exec python3 -m sandbox.gateway --host 0.0.0.0 --port "${PORT:-3000}" \
-  --mongodb-url "$DATABASE_URL" --data "$MEESHY_APP_DATA" \
+  --mongodb-url-env DATABASE_URL --data "$MEESHY_APP_DATA" \
   --translator-url "${TRANSLATOR_URL:-http://translator:8000}" \
   --uploads-dir "${UPLOADS_DIR:-/app/uploads}" --jwt-secret-env JWT_SECRET "$@"
