@@ -1,0 +1,392 @@
+"""The gateway's in-memory copy of the collections it reads, so that a page is served in milliseconds.
+
+FerretDB uses no index: every query but a lookup by ``_id`` reads the whole collection (seconds for
+``Message`` at four times the real data), where the real gateway's MongoDB answers from its indexes.
+The mirror stands in for those indexes, and stays what the database holds:
+
+- it is read from the database (one scan per collection, in the background from start-up;
+  a request that needs a collection not yet read waits for it);
+- every write goes to the database first, then the documents it touched are read back by ``_id``
+  (a lookup FerretDB serves from its index), so the copy holds exactly what the database stored;
+- writes made behind the gateway's back (a migration into a running staging, a test) are found by
+  a poll of each collection's document count (``collStats``, which FerretDB answers from SQLite's
+  page statistics without reading the documents): a count that differs reloads the collection;
+- a poll that cannot reach the database makes every read fail until one succeeds, as the real
+  gateway's queries would.
+
+A filter, sort or projection that :mod:`matching` does not evaluate goes to the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import time
+from typing import Any
+
+from pymongo.errors import AutoReconnect, ConnectionFailure, OperationFailure, PyMongoError
+
+from sandbox.gateway import matching
+from sandbox.gateway.matching import Unsupported
+
+Doc = dict[str, Any]
+log = logging.getLogger("gateway.mirror")
+
+# Equality lookups of the gateway's queries, indexed in memory (as @@index in schema.prisma).
+INDEXED: dict[str, tuple[str, ...]] = {
+    "User": (),
+    "Conversation": ("identifier", "communityId"),
+    "ConversationMember": ("conversationId", "userId"),
+    "Message": ("conversationId",),
+    "MessageTranslation": ("messageId",),
+    "MessageAttachment": ("messageId",),
+    "Reaction": ("messageId",),
+    "Mention": ("messageId",),
+    "Community": ("identifier",),
+    "CommunityMember": ("communityId", "userId"),
+}
+POLL_MIN_INTERVAL_S = 1.0
+POLL_COST_FACTOR = 10  # a poll may take at most a tenth of the time: the interval grows with its cost
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+class Cursor:
+    """The part of pymongo's cursor the gateway uses: sort, skip, limit, async iteration, to_list."""
+
+    def __init__(self, collection: MirroredCollection, flt: Doc, projection: Any, sort: Any = None) -> None:
+        self._coll, self._filter, self._projection = collection, flt, projection
+        self._sort = matching.normalize_sort(sort)
+        self._skip = self._limit = 0
+
+    def sort(self, key: Any, direction: Any = None) -> Cursor:
+        self._sort = matching.normalize_sort(key, direction)
+        return self
+
+    def skip(self, n: int) -> Cursor:
+        self._skip = n
+        return self
+
+    def limit(self, n: int) -> Cursor:
+        self._limit = n
+        return self
+
+    async def to_list(self, length: int | None = None) -> list[Doc]:
+        docs = await self._coll._find(self._filter, self._projection, self._sort, self._skip, self._limit)
+        return docs if length is None else docs[:length]
+
+    async def __aiter__(self):
+        for doc in await self.to_list():
+            yield doc
+
+
+class MirroredCollection:
+    def __init__(self, mirror: Mirror, name: str) -> None:
+        self.mirror, self.name = mirror, name
+        self.raw = mirror.db[name]
+        self.fields = INDEXED.get(name, ())
+        self.loaded = False
+        self.count_by_scan = False  # collStats counts are estimates on this server (FerretDB on PostgreSQL)
+        self.writes_in_flight = 0
+        self.generation = 0
+        self._load_task: asyncio.Task | None = None
+        self._written_while_loading: set[Any] | None = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self.docs: dict[Any, Doc] = {}  # _id → document, in the database's natural order
+        self.position: dict[Any, int] = {}
+        self.index: dict[str, dict[Any, dict[Any, None]]] = {f: {} for f in self.fields}
+        self.unindexed: dict[str, dict[Any, None]] = {f: {} for f in self.fields}  # list or dict values
+
+    # --- loading ---------------------------------------------------------------------------
+    async def ready(self) -> None:
+        self.mirror.raise_if_unreachable()
+        if self.loaded:
+            return
+        if self._load_task is None or self._load_task.done():
+            self._load_task = asyncio.create_task(self._load())
+        try:
+            await asyncio.shield(self._load_task)
+        except PyMongoError:
+            self._load_task = None
+            raise
+
+    def preload(self) -> None:
+        if self._load_task is None and not self.loaded:
+            self._load_task = asyncio.create_task(self._load())
+            self._load_task.add_done_callback(_quiet)
+
+    async def reload(self) -> None:
+        """Read the collection again, serving the previous copy meanwhile."""
+        if self._load_task is not None and not self._load_task.done():
+            return
+        self._load_task = asyncio.create_task(self._load())
+        self._load_task.add_done_callback(_quiet)
+        await asyncio.shield(self._load_task)
+
+    async def _load(self) -> None:
+        self._written_while_loading = set()
+        try:
+            docs = await self.raw.find({}).to_list(None)
+            written, self._written_while_loading = self._written_while_loading, None
+            self._reset()
+            for doc in docs:
+                self._put(doc)
+            self.loaded = True
+            await self._refresh(written)
+        finally:
+            self._written_while_loading = None
+
+    # --- the copy --------------------------------------------------------------------------
+    def _put(self, doc: Doc) -> None:
+        _id = doc["_id"]
+        old = self.docs.get(_id)
+        if old is not None:
+            self._unindex(_id, old)
+        else:
+            self.position[_id] = len(self.position)
+        self.docs[_id] = doc
+        for f in self.fields:
+            value = doc.get(f)
+            if _hashable(value):
+                self.index[f].setdefault(value, {})[_id] = None
+            else:
+                self.unindexed[f][_id] = None
+
+    def _unindex(self, _id: Any, doc: Doc) -> None:
+        for f in self.fields:
+            value = doc.get(f)
+            if _hashable(value):
+                bucket = self.index[f].get(value)
+                if bucket is not None:
+                    bucket.pop(_id, None)
+                    if not bucket:
+                        del self.index[f][value]
+            else:
+                self.unindexed[f].pop(_id, None)
+
+    def _remove(self, _id: Any) -> None:
+        old = self.docs.pop(_id, None)
+        if old is not None:
+            self._unindex(_id, old)
+            self.position.pop(_id, None)
+
+    def _candidates(self, flt: Doc) -> list[Doc]:
+        """The documents that may match, in natural order: by _id or an indexed field when the filter
+        names one with a value or an $in list, else all."""
+        ids: Any = None
+        cond = flt.get("_id", matching.MISSING)
+        if cond is not matching.MISSING:
+            ids = _values(cond)
+        else:
+            for f in self.fields:
+                values = _values(flt.get(f, matching.MISSING))
+                if values is not None:
+                    ids = {i: None for v in values for i in self.index[f].get(v, ())} | self.unindexed[f]
+                    break
+        if ids is None:
+            return list(self.docs.values())
+        found = [(self.position[i], self.docs[i]) for i in ids if _hashable(i) and i in self.docs]
+        found.sort(key=lambda pair: pair[0])
+        return [doc for _, doc in found]
+
+    def _select(self, flt: Doc | None) -> list[Doc]:
+        flt = flt or {}
+        matching.check(flt)
+        return [d for d in self._candidates(flt) if matching.matches(d, flt)]
+
+    # --- reads -----------------------------------------------------------------------------
+    def find(self, filter: Doc | None = None, projection: Any = None, sort: Any = None) -> Cursor:  # noqa: A002
+        return Cursor(self, filter or {}, projection, sort)
+
+    async def _find(self, flt: Doc, projection: Any, sort: list, skip: int, limit: int) -> list[Doc]:
+        await self.ready()
+        try:
+            docs = self._select(flt)
+            if sort:
+                docs = matching.sort(docs, sort)
+            docs = docs[skip:]
+            if limit:
+                docs = docs[:limit]
+            return [copy.deepcopy(matching.project(d, projection)) for d in docs]
+        except Unsupported as exc:
+            log.debug("%s: %s, asked of the database", self.name, exc)
+            cursor = self.raw.find(flt, projection)
+            if sort:
+                cursor = cursor.sort(sort)
+            return await cursor.skip(skip).limit(limit).to_list(None)
+
+    async def find_one(self, filter: Doc | None = None, projection: Any = None, sort: Any = None) -> Doc | None:  # noqa: A002
+        docs = await self._find(filter or {}, projection, matching.normalize_sort(sort), 0, 1)
+        return docs[0] if docs else None
+
+    async def count_documents(self, filter: Doc) -> int:  # noqa: A002
+        await self.ready()
+        try:
+            return len(self._select(filter))
+        except Unsupported:
+            return await self.raw.count_documents(filter)
+
+    async def distinct(self, key: str, filter: Doc | None = None) -> list[Any]:  # noqa: A002
+        await self.ready()
+        try:
+            docs = self._select(filter)
+        except Unsupported:
+            return await self.raw.distinct(key, filter)
+        out: list[Any] = []
+        for doc in docs:
+            value = matching.get(doc, key)
+            for v in value if isinstance(value, list) else [value]:
+                if v is not matching.MISSING and v not in out:
+                    out.append(v)
+        return out
+
+    # --- writes: the database first, then what it stored ---------------------------------------
+    async def _target_ids(self, flt: Doc, one: bool) -> list[Any]:
+        try:
+            await self.ready()
+            ids = [d["_id"] for d in self._select(flt)]
+        except (Unsupported, PyMongoError):
+            ids = []
+        return ids[:1] if one else ids
+
+    async def _refresh(self, ids) -> None:
+        for _id in ids:
+            if self._written_while_loading is not None:
+                self._written_while_loading.add(_id)
+            doc = await self.raw.find_one({"_id": _id})
+            if doc is None:
+                self._remove(_id)
+            elif self.loaded:
+                self._put(doc)
+
+    async def _write(self, operation, ids_before: list[Any], ids_after=lambda result: ()):
+        self.writes_in_flight += 1
+        try:
+            result = await operation
+            await self._refresh([*ids_before, *ids_after(result)])
+            return result
+        finally:
+            self.writes_in_flight -= 1
+            self.generation += 1
+
+    async def insert_one(self, doc: Doc, **kwargs: Any):
+        return await self._write(self.raw.insert_one(doc, **kwargs), [], lambda r: [r.inserted_id])
+
+    async def insert_many(self, docs: list[Doc], **kwargs: Any):
+        return await self._write(self.raw.insert_many(docs, **kwargs), [], lambda r: r.inserted_ids)
+
+    async def update_one(self, flt: Doc, update: Any, **kwargs: Any):
+        ids = await self._target_ids(flt, one=True)
+        return await self._write(self.raw.update_one(flt, update, **kwargs), ids, _upserted)
+
+    async def update_many(self, flt: Doc, update: Any, **kwargs: Any):
+        ids = await self._target_ids(flt, one=False)
+        return await self._write(self.raw.update_many(flt, update, **kwargs), ids, _upserted)
+
+    async def delete_one(self, flt: Doc, **kwargs: Any):
+        ids = await self._target_ids(flt, one=True)
+        return await self._write(self.raw.delete_one(flt, **kwargs), ids)
+
+    async def delete_many(self, flt: Doc, **kwargs: Any):
+        ids = await self._target_ids(flt, one=False)
+        return await self._write(self.raw.delete_many(flt, **kwargs), ids)
+
+
+def _values(cond: Any) -> list[Any] | None:
+    """The values an equality or ``$in`` condition allows, or None when it is another operator."""
+    if cond is matching.MISSING:
+        return None
+    if isinstance(cond, dict):
+        if set(cond) == {"$in"} and isinstance(cond["$in"], list):
+            return cond["$in"]
+        if set(cond) == {"$eq"}:
+            return [cond["$eq"]]
+        return None
+    if isinstance(cond, list):
+        return None
+    return [cond]
+
+
+def _upserted(result) -> list[Any]:
+    upserted = getattr(result, "upserted_id", None)
+    return [upserted] if upserted is not None else []
+
+
+def _quiet(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.debug("background read failed: %s", type(task.exception()).__name__)
+
+
+class Mirror:
+    def __init__(self, db) -> None:
+        self.db = db
+        self.collections: dict[str, MirroredCollection] = {}
+        self.unreachable: PyMongoError | None = None
+        self._poller: asyncio.Task | None = None
+
+    def __getitem__(self, name: str) -> MirroredCollection:
+        if name not in self.collections:
+            self.collections[name] = MirroredCollection(self, name)
+        return self.collections[name]
+
+    def raise_if_unreachable(self) -> None:
+        if self.unreachable is not None:
+            raise AutoReconnect(f"database unreachable at the last check ({type(self.unreachable).__name__})")
+
+    def start(self) -> None:
+        """Read the gateway's collections in the background, and poll them for outside writes."""
+        for name in INDEXED:
+            self[name].preload()
+        self._poller = asyncio.create_task(self._poll_forever())
+
+    async def close(self) -> None:
+        tasks = [t for t in (self._poller, *(c._load_task for c in self.collections.values())) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _poll_forever(self) -> None:
+        interval = POLL_MIN_INTERVAL_S
+        while True:
+            await asyncio.sleep(interval)
+            started = time.monotonic()
+            try:
+                await self.poll()
+                self.unreachable = None
+            except ConnectionFailure as exc:
+                self.unreachable = exc
+            except PyMongoError as exc:
+                log.warning("mirror poll failed: %s", type(exc).__name__)
+            interval = max(POLL_MIN_INTERVAL_S, POLL_COST_FACTOR * (time.monotonic() - started))
+
+    async def poll(self) -> None:
+        """Reload every collection whose count in the database differs from the copy's."""
+        for coll in list(self.collections.values()):
+            if not coll.loaded or coll.writes_in_flight:
+                continue
+            generation = coll.generation
+            count = await self._count(coll)
+            if coll.writes_in_flight or coll.generation != generation or count == len(coll.docs):
+                continue
+            log.info("%s: %d documents in the database, %d in the copy: reloading", coll.name, count,
+                     len(coll.docs))
+            await coll.reload()
+            if not coll.count_by_scan and await self._count(coll) != len(coll.docs):
+                coll.count_by_scan = True
+
+    async def _count(self, coll: MirroredCollection) -> int:
+        if coll.count_by_scan:
+            return await coll.raw.count_documents({})
+        try:
+            return int((await self.db.command("collStats", coll.name)).get("count", 0))
+        except OperationFailure:
+            return 0  # no such collection (hidden by a fault, or not created yet)
