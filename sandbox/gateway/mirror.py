@@ -6,8 +6,9 @@ The mirror stands in for those indexes, and stays what the database holds:
 
 - it is read from the database (one scan per collection, in the background from start-up;
   a request that needs a collection not yet read waits for it);
-- every write goes to the database first, then the documents it touched are read back by ``_id``
-  (a lookup FerretDB serves from its index), so the copy holds exactly what the database stored;
+- every write goes to the database first, then the copy takes what the database stored: the
+  inserted documents after BSON's round trip, the updated one as ``findAndModify`` returns it (a
+  lookup by ``_id`` is a scan on FerretDB too, stopped at the first match: avoided where it can be);
 - writes made behind the gateway's back (a migration into a running staging, a test) are found by
   a poll of each collection's document count (``collStats``, which FerretDB answers from SQLite's
   page statistics without reading the documents): a count that differs reloads the collection;
@@ -20,12 +21,17 @@ A filter, sort or projection that :mod:`matching` does not evaluate goes to the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import logging
 import time
 from typing import Any
 
+import bson
+from bson.codec_options import CodecOptions
+from pymongo import ReturnDocument
 from pymongo.errors import AutoReconnect, ConnectionFailure, OperationFailure, PyMongoError
+from pymongo.results import UpdateResult
 
 from sandbox.gateway import matching
 from sandbox.gateway.matching import Unsupported
@@ -33,19 +39,21 @@ from sandbox.gateway.matching import Unsupported
 Doc = dict[str, Any]
 log = logging.getLogger("gateway.mirror")
 
-# Equality lookups of the gateway's queries, indexed in memory (as @@index in schema.prisma).
+# Equality lookups of the gateway's queries, indexed in memory (as @@index in schema.prisma), in the
+# order they are read at start-up: the small collections that /health and login need first.
 INDEXED: dict[str, tuple[str, ...]] = {
     "User": (),
     "Conversation": ("identifier", "communityId"),
     "ConversationMember": ("conversationId", "userId"),
-    "Message": ("conversationId",),
-    "MessageTranslation": ("messageId",),
-    "MessageAttachment": ("messageId",),
-    "Reaction": ("messageId",),
-    "Mention": ("messageId",),
     "Community": ("identifier",),
     "CommunityMember": ("communityId", "userId"),
+    "Mention": ("messageId",),
+    "Reaction": ("messageId",),
+    "MessageAttachment": ("messageId",),
+    "MessageTranslation": ("messageId",),
+    "Message": ("conversationId",),
 }
+CODEC = CodecOptions(tz_aware=False)
 POLL_MIN_INTERVAL_S = 1.0
 POLL_COST_FACTOR = 10  # a poll may take at most a tenth of the time: the interval grows with its cost
 
@@ -119,10 +127,11 @@ class MirroredCollection:
             self._load_task = None
             raise
 
-    def preload(self) -> None:
-        if self._load_task is None and not self.loaded:
-            self._load_task = asyncio.create_task(self._load())
-            self._load_task.add_done_callback(_quiet)
+    async def preload(self) -> None:
+        try:
+            await self.ready()
+        except PyMongoError as exc:
+            log.debug("%s could not be read at start-up: %s", self.name, type(exc).__name__)
 
     async def reload(self) -> None:
         """Read the collection again, serving the previous copy meanwhile."""
@@ -258,47 +267,82 @@ class MirroredCollection:
             ids = []
         return ids[:1] if one else ids
 
+    def _note(self, _id: Any) -> None:
+        if self._written_while_loading is not None:
+            self._written_while_loading.add(_id)
+
+    def _stored(self, doc: Doc) -> None:
+        """Put a document as the database holds it (BSON's round trip: datetimes to the millisecond)."""
+        self._note(doc["_id"])
+        if self.loaded:
+            self._put(bson.decode(bson.encode(doc), codec_options=CODEC))
+
     async def _refresh(self, ids) -> None:
+        # A lookup by _id is a scan on FerretDB that stops at the first match: used only where the
+        # write itself cannot say what was stored.
         for _id in ids:
-            if self._written_while_loading is not None:
-                self._written_while_loading.add(_id)
+            self._note(_id)
             doc = await self.raw.find_one({"_id": _id})
             if doc is None:
                 self._remove(_id)
             elif self.loaded:
                 self._put(doc)
 
-    async def _write(self, operation, ids_before: list[Any], ids_after=lambda result: ()):
+    @contextlib.asynccontextmanager
+    async def _writing(self):
         self.writes_in_flight += 1
         try:
-            result = await operation
-            await self._refresh([*ids_before, *ids_after(result)])
-            return result
+            yield
         finally:
             self.writes_in_flight -= 1
             self.generation += 1
 
     async def insert_one(self, doc: Doc, **kwargs: Any):
-        return await self._write(self.raw.insert_one(doc, **kwargs), [], lambda r: [r.inserted_id])
+        async with self._writing():
+            result = await self.raw.insert_one(doc, **kwargs)
+            self._stored(doc)
+            return result
 
     async def insert_many(self, docs: list[Doc], **kwargs: Any):
-        return await self._write(self.raw.insert_many(docs, **kwargs), [], lambda r: r.inserted_ids)
+        async with self._writing():
+            result = await self.raw.insert_many(docs, **kwargs)
+            for doc in docs:
+                self._stored(doc)
+            return result
 
-    async def update_one(self, flt: Doc, update: Any, **kwargs: Any):
-        ids = await self._target_ids(flt, one=True)
-        return await self._write(self.raw.update_one(flt, update, **kwargs), ids, _upserted)
+    async def update_one(self, flt: Doc, update: Any, **kwargs: Any) -> UpdateResult:
+        async with self._writing():
+            doc = await self.raw.find_one_and_update(flt, update, return_document=ReturnDocument.AFTER, **kwargs)
+            if doc is not None:
+                self._note(doc["_id"])
+                if self.loaded:
+                    self._put(doc)
+            return UpdateResult({"n": int(doc is not None), "nModified": int(doc is not None)}, True)
 
     async def update_many(self, flt: Doc, update: Any, **kwargs: Any):
         ids = await self._target_ids(flt, one=False)
-        return await self._write(self.raw.update_many(flt, update, **kwargs), ids, _upserted)
+        async with self._writing():
+            result = await self.raw.update_many(flt, update, **kwargs)
+            await self._refresh([*ids, *([result.upserted_id] if result.upserted_id is not None else [])])
+            return result
 
     async def delete_one(self, flt: Doc, **kwargs: Any):
         ids = await self._target_ids(flt, one=True)
-        return await self._write(self.raw.delete_one(flt, **kwargs), ids)
+        async with self._writing():
+            result = await self.raw.delete_one(flt, **kwargs)
+            if result.deleted_count == 1 and len(ids) == 1 and "_id" in flt:
+                self._note(ids[0])
+                self._remove(ids[0])
+            else:
+                await self._refresh(ids)
+            return result
 
     async def delete_many(self, flt: Doc, **kwargs: Any):
         ids = await self._target_ids(flt, one=False)
-        return await self._write(self.raw.delete_many(flt, **kwargs), ids)
+        async with self._writing():
+            result = await self.raw.delete_many(flt, **kwargs)
+            await self._refresh(ids)
+            return result
 
 
 def _values(cond: Any) -> list[Any] | None:
@@ -314,11 +358,6 @@ def _values(cond: Any) -> list[Any] | None:
     if isinstance(cond, list):
         return None
     return [cond]
-
-
-def _upserted(result) -> list[Any]:
-    upserted = getattr(result, "upserted_id", None)
-    return [upserted] if upserted is not None else []
 
 
 def _quiet(task: asyncio.Task) -> None:
@@ -343,10 +382,14 @@ class Mirror:
             raise AutoReconnect(f"database unreachable at the last check ({type(self.unreachable).__name__})")
 
     def start(self) -> None:
-        """Read the gateway's collections in the background, and poll them for outside writes."""
+        """Read the gateway's collections in the background, one after the other (a request that needs
+        one not read yet starts its read at once), then poll them for outside writes."""
+        self._poller = asyncio.create_task(self._start())
+
+    async def _start(self) -> None:
         for name in INDEXED:
-            self[name].preload()
-        self._poller = asyncio.create_task(self._poll_forever())
+            await self[name].preload()
+        await self._poll_forever()
 
     async def close(self) -> None:
         tasks = [t for t in (self._poller, *(c._load_task for c in self.collections.values())) if t is not None]
