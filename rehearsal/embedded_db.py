@@ -7,9 +7,9 @@
 5. nx-27017 (PyPI), where nothing better exists.
 
 ``MEESHY_DB_RUNG`` names a rung to use instead of the first available (``make test DB_RUNG=…``).
-FerretDB on SQLite comes before PostgreSQL by measurement (README, "The database of the tests"):
-the same conformance, a lookup by ``_id`` served from SQLite's index where PostgreSQL scans, and
-migrations as fast or faster.
+FerretDB on SQLite comes before PostgreSQL by measurement (bench/sandbox.py and bench/migration.py
+with ``--db-rung``, tests/test_db_conformance.py on both): the same conformance, and neither serves
+the gateway's queries from an index, but SQLite starts and migrates faster on this machine.
 
 >>> with start_server(Path("var/db")) as server:
 ...     print(server.kind, server.url)
