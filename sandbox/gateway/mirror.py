@@ -194,16 +194,16 @@ class MirroredCollection:
         ids: Any = None
         cond = flt.get("_id", matching.MISSING)
         if cond is not matching.MISSING:
-            ids = _values(cond)
+            ids = _hashable_values(_values(cond))
         else:
             for f in self.fields:
-                values = _values(flt.get(f, matching.MISSING))
+                values = _hashable_values(_values(flt.get(f, matching.MISSING)))
                 if values is not None:
                     ids = {i: None for v in values for i in self.index[f].get(v, ())} | self.unindexed[f]
                     break
         if ids is None:
             return list(self.docs.values())
-        found = [(self.position[i], self.docs[i]) for i in ids if _hashable(i) and i in self.docs]
+        found = [(self.position[i], self.docs[i]) for i in ids if i in self.docs]
         found.sort(key=lambda pair: pair[0])
         return [doc for _, doc in found]
 
@@ -358,6 +358,10 @@ def _values(cond: Any) -> list[Any] | None:
     if isinstance(cond, list):
         return None
     return [cond]
+
+
+def _hashable_values(values: list[Any] | None) -> list[Any] | None:
+    return values if values is not None and all(_hashable(v) for v in values) else None
 
 
 def _quiet(task: asyncio.Task) -> None:
