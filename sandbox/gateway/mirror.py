@@ -40,7 +40,8 @@ Doc = dict[str, Any]
 log = logging.getLogger("gateway.mirror")
 
 # Equality lookups of the gateway's queries, indexed in memory (as @@index in schema.prisma), in the
-# order they are read at start-up: the small collections that /health and login need first.
+# order they are read at start-up: the small collections that /health and login need first, while
+# the large ones of the message list are read alongside (LARGE).
 INDEXED: dict[str, tuple[str, ...]] = {
     "User": (),
     "Conversation": ("identifier", "communityId"),
@@ -54,6 +55,7 @@ INDEXED: dict[str, tuple[str, ...]] = {
     "Message": ("conversationId",),
 }
 CODEC = CodecOptions(tz_aware=False)
+LARGE = ("Message", "MessageTranslation")  # read in a lane of their own: FerretDB uses a core per cursor
 POLL_MIN_INTERVAL_S = 1.0
 POLL_COST_FACTOR = 10  # a poll may take at most a tenth of the time: the interval grows with its cost
 
@@ -391,8 +393,11 @@ class Mirror:
         self._poller = asyncio.create_task(self._start())
 
     async def _start(self) -> None:
-        for name in INDEXED:
-            await self[name].preload()
+        async def lane(names) -> None:
+            for name in names:
+                await self[name].preload()
+
+        await asyncio.gather(lane(LARGE), lane(n for n in INDEXED if n not in LARGE))
         await self._poll_forever()
 
     async def close(self) -> None:
