@@ -113,6 +113,7 @@ class MirroredCollection:
     def _reset(self) -> None:
         self.docs: dict[Any, Doc] = {}  # _id → document, in the database's natural order
         self.position: dict[Any, int] = {}
+        self._next_position = 0
         self.index: dict[str, dict[Any, dict[Any, None]]] = {f: {} for f in self.fields}
         self.unindexed: dict[str, dict[Any, None]] = {f: {} for f in self.fields}  # list or dict values
 
@@ -163,7 +164,8 @@ class MirroredCollection:
         if old is not None:
             self._unindex(_id, old)
         else:
-            self.position[_id] = len(self.position)
+            self.position[_id] = self._next_position
+            self._next_position += 1
         self.docs[_id] = doc
         for f in self.fields:
             value = doc.get(f)
