@@ -385,6 +385,11 @@ class Mirror:
             self.collections[name] = MirroredCollection(self, name)
         return self.collections[name]
 
+    @property
+    def ready(self) -> bool:
+        """Every collection of the gateway read once: no request will wait for a first read."""
+        return all(self[name].loaded for name in INDEXED)
+
     def raise_if_unreachable(self) -> None:
         if self.unreachable is not None:
             raise AutoReconnect(f"database unreachable at the last check ({type(self.unreachable).__name__})")

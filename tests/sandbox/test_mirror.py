@@ -8,6 +8,7 @@ import time
 from datetime import datetime
 
 import pytest
+import requests
 from bson import ObjectId
 
 from rehearsal.seed_accounts import TEST_CONVERSATION_IDENTIFIER
@@ -32,9 +33,14 @@ def _eventually(condition) -> bool:
     return False
 
 
+def _mirror_ready(sandbox) -> bool:
+    return requests.get(sandbox.url + "/health", timeout=5).json()["sandbox"]["mirror_ready"]
+
+
 def test_writes_behind_the_gateways_back_are_served(fresh_sandbox):
     sandbox = fresh_sandbox("prisma")
-    assert _messages(sandbox)  # the mirror has read the collections
+    assert _eventually(lambda: _mirror_ready(sandbox)), "the mirror never read every collection"
+    assert _messages(sandbox)
     db = sandbox.db()
     conversation = sandbox.ids["conversations"][TEST_CONVERSATION_IDENTIFIER]
     doc = shape_for("prisma").new_message(conversation, sandbox.ids["users"]["bob_en"], "written behind its back", "fr",
