@@ -4,10 +4,15 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SCALE ?= 1.0
+# The database rung of the tests and the rehearsal's tools (rehearsal/embedded_db.py): empty for the
+# ladder's first (FerretDB on SQLite), or ferretdb-postgresql (installs Debian's PostgreSQL).
+DB_RUNG ?=
+export MEESHY_DB_RUNG := $(DB_RUNG)
+DB_RUNG_TOOLS := $(if $(filter ferretdb-postgresql,$(DB_RUNG)),postgresql)
 
-.PHONY: setup test rehearse lint bench clean chromium
+.PHONY: setup test rehearse lint bench clean chromium postgresql
 
-setup: $(VENV)/.installed .tools/bin/ferretdb node_modules/.installed chromium replica-tools
+setup: $(VENV)/.installed .tools/bin/ferretdb node_modules/.installed chromium replica-tools $(DB_RUNG_TOOLS)
 
 $(VENV)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -27,6 +32,10 @@ node_modules/.installed: package.json package-lock.json
 chromium: $(VENV)/.installed
 	@test -x /usr/bin/chromium || $(BIN)/python -c 'import sys; from sandbox.web.browser import playwright_chromium_installed as p; sys.exit(not p())' \
 		|| (apt-get update -qq && apt-get install -y -qq chromium)
+
+# FerretDB's PostgreSQL backend: Debian's server, run as a private cluster (rehearsal/embedded_db_postgres.py).
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq postgresql)
 
 # loadfile: the tests of one module share its fixtures on one worker (the replica journey is one per module).
 test: setup

@@ -3,7 +3,13 @@
 1. a URL the user gives (``MEESHY_MONGODB_URL``, or ``MEESHY_TEST_MONGODB_URL`` for the tests);
 2. ``mongod`` on the PATH;
 3. FerretDB 1.24.2 on SQLite, built into ``.tools/bin`` by ``tools/ferretdb/build.sh``;
-4. nx-27017 (PyPI), where nothing better exists.
+4. the same FerretDB on PostgreSQL (Debian's package, a private cluster: embedded_db_postgres.py);
+5. nx-27017 (PyPI), where nothing better exists.
+
+``MEESHY_DB_RUNG`` names a rung to use instead of the first available (``make test DB_RUNG=…``).
+FerretDB on SQLite comes before PostgreSQL by measurement (bench/sandbox.py and bench/migration.py
+with ``--db-rung``, tests/test_db_conformance.py on both): the same conformance, and neither serves
+the gateway's queries from an index, but SQLite starts and migrates faster on this machine.
 
 >>> with start_server(Path("var/db")) as server:
 ...     print(server.kind, server.url)
@@ -26,10 +32,13 @@ from ops.db import redact_url
 from ops.errors import OpsError
 from ops.host.ports import free_port
 from ops.paths import ROOT
+from rehearsal import embedded_db_postgres
+from rehearsal.embedded_db_postgres import Cluster
 
 FERRETDB_BIN = ROOT / ".tools" / "bin" / "ferretdb"
 FERRETDB_BUILD = ROOT / "tools" / "ferretdb" / "build.sh"
-RUNGS = ("external", "mongod", "ferretdb", "nx-27017")
+RUNGS = ("external", "mongod", "ferretdb", "ferretdb-postgresql", "nx-27017")
+RUNG_ENV_VAR = "MEESHY_DB_RUNG"
 
 
 @dataclass
@@ -43,6 +52,7 @@ class Server:
     log_path: Path | None = None
     version: str = ""
     _log: object = field(default=None, repr=False)
+    cluster: Cluster | None = None  # the PostgreSQL behind FerretDB, on that rung
 
     def db_url(self, name: str) -> str:
         return self.url.rstrip("/") + "/" + name
@@ -52,16 +62,18 @@ class Server:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop a server we started (SIGTERM, then SIGKILL after ``timeout``)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout)
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout)
         if self._log is not None:
             self._log.close()
+        if self.cluster is not None:
+            self.cluster.stop()
+            self.cluster = None
 
     def __enter__(self) -> Server:
         return self
@@ -115,25 +127,28 @@ def available_rungs(env_var: str = "MEESHY_MONGODB_URL") -> list[str]:
         rungs.append("mongod")
     if FERRETDB_BIN.exists() or shutil.which("go"):
         rungs.append("ferretdb")
+        if embedded_db_postgres.available():
+            rungs.append("ferretdb-postgresql")
     if _nx_command():
         rungs.append("nx-27017")
     return rungs
 
 
-def _launch(kind: str, data_dir: Path, port: int) -> tuple[list[str], dict[str, str]]:
+def _launch(kind: str, data_dir: Path, port: int, cluster: Cluster | None) -> tuple[list[str], dict[str, str]]:
     env = dict(os.environ)
     if kind == "mongod":
         return ["mongod", "--bind_ip", "127.0.0.1", "--port", str(port), "--dbpath", str(data_dir)], env
-    if kind == "ferretdb":
+    if kind in ("ferretdb", "ferretdb-postgresql"):
         binary = ensure_ferretdb()
         if binary is None:
             raise OpsError("FerretDB is not built and cannot be (no Go toolchain)")
         # Telemetry must stay off: it would call a public address.
         env["DO_NOT_TRACK"] = "1"
+        backend = (["--handler=postgresql", f"--postgresql-url={cluster.url}"] if cluster is not None
+                   else ["--handler=sqlite", f"--sqlite-url=file:{data_dir}/"])
         return [
             str(binary),
-            "--handler=sqlite",
-            f"--sqlite-url=file:{data_dir}/",
+            *backend,
             f"--listen-addr=127.0.0.1:{port}",
             f"--state-dir={data_dir}",
             "--debug-addr=-",
@@ -151,14 +166,18 @@ def _launch(kind: str, data_dir: Path, port: int) -> tuple[list[str], dict[str, 
 
 def start_server(data_dir: Path, kind: str | None = None, env_var: str = "MEESHY_MONGODB_URL",
                  deadline_s: float = 30.0) -> Server:
-    """Start (or adopt) the most faithful server available, or the rung ``kind`` if given."""
+    """Start (or adopt) the most faithful server available, or the rung ``kind`` if given (else the
+    one ``MEESHY_DB_RUNG`` names)."""
+    kind = kind or os.environ.get(RUNG_ENV_VAR) or None
+    if kind is not None and kind not in RUNGS:
+        raise OpsError(f"unknown database rung {kind!r}; choose one of {', '.join(RUNGS)}")
     if kind in (None, "external") and os.environ.get(env_var):
         url = os.environ[env_var]
         version = wait_until_answers(url, deadline_s)
         return Server("external", url, version=version)
     if kind == "external":
         raise OpsError(f"{env_var} is not set")
-    order = [kind] if kind else [r for r in ("mongod", "ferretdb", "nx-27017") if r in available_rungs(env_var)]
+    order = [kind] if kind else [r for r in RUNGS[1:] if r in available_rungs(env_var)]
     if not order:
         raise OpsError("no MongoDB server available: set MEESHY_MONGODB_URL, install mongod, "
                        "install Go (for FerretDB) or pip install nx-27017")
@@ -166,16 +185,24 @@ def start_server(data_dir: Path, kind: str | None = None, env_var: str = "MEESHY
     data_dir = Path(data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    argv, env = _launch(rung, data_dir, port)
-    log_path = data_dir / f"{rung}.log"
-    log = open(log_path, "ab")
-    process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env,
-                               stdin=subprocess.DEVNULL, start_new_session=True)
+    cluster = embedded_db_postgres.start_cluster() if rung == "ferretdb-postgresql" else None
+    try:
+        argv, env = _launch(rung, data_dir, port, cluster)
+        log_path = data_dir / f"{rung}.log"
+        log = open(log_path, "ab")
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    except BaseException:
+        if cluster is not None:
+            cluster.stop()
+        raise
     url = f"mongodb://127.0.0.1:{port}/"
     try:
         version = wait_until_answers(url, deadline_s, process)
     except OpsError:
         process.kill()
         log.close()
+        if cluster is not None:
+            cluster.stop()
         raise
-    return Server(rung, url, process, data_dir, log_path, version, log)
+    return Server(rung, url, process, data_dir, log_path, version, log, cluster)

@@ -23,6 +23,7 @@ FAULTS = {
     "collection_missing": "a collection of the data set is hidden (renamed away) while the stack runs",
     "index_missing": "a Prisma index is dropped while the stack runs",
     "critical_log": "the gateway writes a CRITICAL error line to its log at start-up and on each send",
+    "slow_reads": "the message list answers after an added delay (default 3000 ms; slow_reads:MS)",
     # Page-level faults: the web app's own pages misbehave in one part each (sandbox/web/static/app.js).
     "page_profile_blank": "the settings page's profile shows empty username and email fields",
     "page_enter_not_sending": "Enter in the composer adds a line instead of sending",
@@ -40,6 +41,7 @@ PAGE_FAULT_PREFIX = "page_"
 
 DEFAULT_HIDDEN_COLLECTION = "Community"
 DEFAULT_MISSING_INDEX = "User.User_email_key"
+DEFAULT_SLOW_READ_MS = 3000
 
 
 class Faults:

@@ -97,6 +97,8 @@ from rehearsal.embedded_db import Server, available_rungs, start_server
 
 RUNGS = available_rungs("MEESHY_TEST_MONGODB_URL")
 FERRETDB, NX = "ferretdb", "nx-27017"
+# FerretDB on PostgreSQL shares FerretDB's differences unless one is listed for it by its own name.
+FAMILY = {"ferretdb-postgresql": FERRETDB}
 _names = itertools.count()
 
 
@@ -106,7 +108,9 @@ def on_every_rung(*cases: str, known: dict | None = None):
     params = []
     for rung in RUNGS:
         for case in cases or (None,):
-            reason = known.get((rung, case)) or known.get(rung)
+            family = FAMILY.get(rung, rung)
+            reason = (known.get((rung, case)) or known.get(rung) or known.get((family, case))
+                      or known.get(family))
             marks = [pytest.mark.xfail(strict=True, reason=f"{rung}: {reason}")] if reason else []
             if cases:
                 params.append(pytest.param(case, rung, marks=marks, id=f"{case}-{rung}"))

@@ -85,7 +85,9 @@ async def health(request: web.Request) -> web.Response:
                 "translation": {"status": "up" if translation is True else "down"},
                 "websocket": {"status": "up"},
             },
-            "sandbox": {"data": gw.shape.name, "faults": gw.faults.names(), "defects": gw.defects.names()},
+            # mirror_ready: the gateway has read its collections once (sandbox/gateway/mirror.py).
+            "sandbox": {"data": gw.shape.name, "faults": gw.faults.names(), "defects": gw.defects.names(),
+                        "mirror_ready": gw.store.mirror.ready},
         }
     )
 

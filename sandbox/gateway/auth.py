@@ -116,7 +116,8 @@ async def login(request: web.Request) -> web.Response:
     if not ok or "login_rejects" in gw.faults:
         raise ApiError(401, "Identifiants invalides")
     role = gw.shape.api_role(user)
-    await gw.store["User"].update_one({"_id": user["_id"]}, {"$set": {"lastLoginIp": request.remote}})
+    # In the background: on FerretDB an update reads the collection (MongoDB's _id index does not).
+    gw.spawn(gw.store["User"].update_one({"_id": user["_id"]}, {"$set": {"lastLoginIp": request.remote}}))
     remember = bool(body.get("rememberDevice"))
     session = {
         "id": secrets.token_hex(12),

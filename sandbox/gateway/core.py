@@ -51,6 +51,7 @@ class Gateway:
             await self.sio.enter_room(sid, room)
 
     async def start(self) -> None:
+        self.store.start()
         self.http = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=self.config.translate_deadline_s)
         )

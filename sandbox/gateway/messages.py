@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import web
 from bson import ObjectId
 
+from sandbox.faults import DEFAULT_SLOW_READ_MS
 from sandbox.gateway import serialize
 from sandbox.gateway.auth import current_user
 from sandbox.gateway.core import Gateway
@@ -154,6 +156,8 @@ async def list_messages(request: web.Request) -> web.Response:
         conv = await gw.conversation_for(request.match_info["id"], user["_id"], allow_global=True)
     except ApiError:
         raise ApiError(403, "Unauthorized access to this conversation") from None
+    if "slow_reads" in gw.faults:
+        await asyncio.sleep(int(gw.faults.arg("slow_reads", str(DEFAULT_SLOW_READ_MS))) / 1000)
     limit, offset = _int(request, "limit", 20, 50) or 20, _int(request, "offset", 0, 10**9)
     query: Doc = {"conversationId": conv["_id"], "isDeleted": {"$ne": True}}
     if request.query.get("before"):

@@ -1,4 +1,5 @@
-"""Database access of the gateway: pymongo's async client, simple operations only (FerretDB 1.x)."""
+"""Database access of the gateway: pymongo's async client, simple operations only (FerretDB 1.x), read
+through the in-memory mirror of the collections (mirror.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from bson.errors import InvalidId
 from pymongo import AsyncMongoClient
 
 from sandbox.gateway import serialize
+from sandbox.gateway.mirror import Mirror, MirroredCollection
 from sandbox.shapes import Shape
 
 Doc = dict[str, Any]
@@ -35,12 +37,17 @@ class Store:
             tz_aware=False,
         )
         self.db = self.client.get_default_database()
+        self.mirror = Mirror(self.db)
         self.shape = shape
 
-    def __getitem__(self, collection: str):
-        return self.db[collection]
+    def __getitem__(self, collection: str) -> MirroredCollection:
+        return self.mirror[collection]
+
+    def start(self) -> None:
+        self.mirror.start()
 
     async def close(self) -> None:
+        await self.mirror.close()
         await self.client.close()
 
     # --- users -----------------------------------------------------------------------------

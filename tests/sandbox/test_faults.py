@@ -144,6 +144,17 @@ def test_critical_log(fresh_sandbox):
     assert "CRITICAL" in s.info.log_path("gateway").read_text()
 
 
+def test_slow_reads(fresh_sandbox):
+    s = fresh_sandbox(faults=("slow_reads:800",))
+    api = s.api("alice_fr")
+    started = time.monotonic()
+    assert api.get(f"/api/v1/conversations/{TEST_CONV}/messages").status_code == 200
+    assert time.monotonic() - started >= 0.8
+    started = time.monotonic()
+    assert api.get("/api/v1/auth/me").status_code == 200
+    assert time.monotonic() - started < 0.8
+
+
 def test_faults_from_the_environment(fresh_sandbox, monkeypatch):
     monkeypatch.setenv("MEESHY_SANDBOX_FAULTS", "login_rejects")
     s = fresh_sandbox()

@@ -112,6 +112,7 @@ FAULTS: dict[str, tuple[list[str], set[str]]] = {
         _files("services", "health", "messaging"),
         {"test_services::test_logs_have_no_critical_error"},
     ),
+    "slow_reads": (_files("load", "health"), {"test_load::test_authenticated_read_under_load"}),
 }
 
 
