@@ -106,9 +106,6 @@ def target_env_text(site, env, replica_info: dict, reports: dict[str, str], extr
         # machine rather than for a server (issue: the stand-in database is the bottleneck at scale).
         "CHECK_EVENT_DEADLINE_S": "30",
         "CHECK_HTTP_TIMEOUT_S": "30",
-        "CHECK_LOAD_AUTH_REQUESTS": "40",
-        "CHECK_LOAD_CONCURRENCY": "2",
-        "CHECK_LOAD_P95_MS": "12000",
         "CHECK_REALTIME_P95_MS": "3000",
         **extra,
     }
