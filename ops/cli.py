@@ -36,8 +36,9 @@ for _module in [importlib.import_module(name) for name in COMMAND_MODULES] + [
 def main() -> None:
     try:
         cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted: nothing was changed", err=True)
+    except click.exceptions.Abort:  # click's form of Ctrl-C; a confirmation's own Ctrl-C changed nothing
+        click.echo("interrupted: the step stopped where it was (what it had done is kept); running it again "
+                   "finishes it", err=True)
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
