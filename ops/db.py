@@ -13,14 +13,16 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import bson
 import pymongo
+from bson.codec_options import CodecOptions
+from bson.raw_bson import RawBSONDocument
 from pymongo.database import Database
 
 from ops.errors import OpsError
 from ops.host import Host
 
 MONGODB_PORT = 27017
+RAW = CodecOptions(document_class=RawBSONDocument)
 TIMEOUT_MS = 10_000
 
 
@@ -64,7 +66,11 @@ def reach(host: Host, address: str, database: str) -> Iterator[str]:
 
 @contextmanager
 def client(url: str) -> Iterator[pymongo.MongoClient]:
-    with pymongo.MongoClient(url, serverSelectionTimeoutMS=TIMEOUT_MS, connectTimeoutMS=TIMEOUT_MS) as c:
+    """Values a real MongoDB holds but Python's types cannot (a date after 9999, invalid UTF-8) are read,
+    not raised (invalid UTF-8 replaced; fingerprints hash the stored bytes): a backup check must not stop on
+    a document the migration rejects with its reason."""
+    with pymongo.MongoClient(url, serverSelectionTimeoutMS=TIMEOUT_MS, connectTimeoutMS=TIMEOUT_MS,
+                             datetime_conversion="DATETIME_AUTO", unicode_decode_error_handler="replace") as c:
         yield c
 
 
@@ -78,7 +84,8 @@ def fingerprints(url: str) -> dict[str, dict[str, object]]:
     with client(url) as c:
         db = database(c, url)
         for name in sorted(db.list_collection_names()):
-            digests = sorted(hashlib.sha256(bson.encode(doc)).digest() for doc in db[name].find())
+            raw = db[name].with_options(codec_options=RAW)  # the stored bytes: nothing decoded, nothing lost
+            digests = sorted(hashlib.sha256(doc.raw).digest() for doc in raw.find())
             out[name] = {"count": len(digests), "sha256": hashlib.sha256(b"".join(digests)).hexdigest()}
     return out
 
