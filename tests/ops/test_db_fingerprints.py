@@ -19,7 +19,7 @@ def test_a_date_after_9999_is_fingerprinted_not_raised(db_url):
 
 
 def test_a_stored_type_change_changes_the_fingerprint(db_url):
-    """Int64(3) and 3 decode to the same Python value; the stored bytes differ, and so does the hash."""
+    """Int64(3) and 3 are equal numbers; the stored type is part of what a rollback must give back."""
     urls = db_url("int64"), db_url("int32")
     for url, value in zip(urls, (Int64(3), 3), strict=True):
         with client(url) as c:
