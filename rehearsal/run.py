@@ -210,7 +210,7 @@ def _run(summary: Summary, site, replica, seed: int, rollback_drill: bool, repor
         p.detail = f"suite {result['summary']}; {len(stream.records)} writes recorded"
     with summary.phase("capture") as p:
         p.detail = capture(site)
-    captured_env = site.host.read_text(site.production.env_file)
+    captured_env, captured_uploads = site.host.read_text(site.production.env_file), uploads_digest(site)
     with summary.phase("switch") as p:
         report = switch(site)
         summary.figures["downtime (s)"] = report["downtime_s"]
@@ -250,12 +250,22 @@ def _run(summary: Summary, site, replica, seed: int, rollback_drill: bool, repor
             same_env = site.host.read_text(site.production.env_file) == captured_env
             if not same_env:
                 raise AssertionError("after rollback, production's .env differs from the captured one")
+            if uploads_digest(site) != captured_uploads:
+                raise AssertionError("after rollback, production's uploads volumes differ from the captured ones")
             p.detail = (f"{result['documents']} documents in {result['collections']} collections equal the "
-                        f"snapshot {result['snapshot']}; .env byte-identical; images "
+                        f"snapshot {result['snapshot']}; .env byte-identical; uploads volumes identical "
+                        f"({sum(len(files) for files in captured_uploads.values())} files); images "
                         + ", ".join(f"{s}: {i['ref']}" for s, i in result["images"].items()
                                     if s in ("gateway", "translator", "frontend")))
     with summary.phase("Allure report") as p:
         p.detail = _allure_report(report_dir)
+
+
+def uploads_digest(site) -> dict[str, list[str]]:
+    """Per uploads volume of production: each file's sha256 and path, sorted."""
+    return {volume: sorted(site.in_volumes({volume: "/v:ro"}, "cd /v && find . -type f | sort | xargs -r sha256sum",
+                                           timeout=600).splitlines())
+            for volume in site.uploads_volumes}
 
 
 def _target_file(site, env, info: dict, path: Path, reports: dict[str, str], extra: dict[str, str]) -> Path:
