@@ -5,7 +5,8 @@ The plan (the runbook's, made cheaper while production is frozen):
 1. prepare, production still serving: staging's writers are stopped and its migrated database is
    copied (mongodump in staging's database container, mongorestore with a namespace mapping) into
    production's database server as ``next_database``, beside the legacy database, which stays untouched;
-   catch-up, still serving: the changes since T0 are applied to ``next_database``;
+   catch-up, still serving: the changes since T0 are applied to ``next_database``; probe: the probe
+   account writes once (a failure in any of these stops the switch with production untouched);
 2. freeze: production's writers stop (the probe sees its first refused write: downtime starts);
 3. delta: the changes since the catch-up began (the server's clock) are applied to ``next_database``;
 4. verify: every document of the legacy database is accounted for (collection counts only);
@@ -38,7 +39,7 @@ DOWNTIME_LIMIT_S = 600
 FREEZE_DEADLINE_S = 30.0
 HEALTH_DEADLINE_S = 180.0
 BROUGHT_BACK = "the OLD production was brought back and is serving"
-BEFORE_THE_FREEZE = ("prepare", "catch-up")
+BEFORE_THE_FREEZE = ("prepare", "catch-up", "probe")
 
 
 def latest_snapshot(site: Site) -> str | None:
@@ -112,12 +113,14 @@ def switch(site: Site) -> dict:
     report = SwitchRecord(site, {"snapshot": checks["snapshot"], "t0": t0.isoformat(), "seconds": {},
                                  "images_before": site.engine.images(prod), "tls": site.tls_note()})
     old_env = site.host.read_text(prod.env_file)
+    site.host.run("mkdir -p %s", prod.state_dir)
     site.host.write_text(report.old_env_file, old_env, mode="600")  # what `switch --resume` puts back
     _before_the_freeze(site, report, "prepare", lambda: _prepare(site, report))
     since = _before_the_freeze(site, report, "catch-up", lambda: _catch_up(site, t0, report))
     public, tls = site.gateway_urls["production"], site.tls_for("production")
-    probe = Probe(Writer(public, site.probe_username, site.probe_password, site.api_prefixes["old"], verify=tls),
-                  site.probe_conversation, (site.api_prefixes["old"], site.api_prefixes["new"])).start()
+    probe = _before_the_freeze(site, report, "probe", lambda: Probe(
+        Writer(public, site.probe_username, site.probe_password, site.api_prefixes["old"], verify=tls),
+        site.probe_conversation, (site.api_prefixes["old"], site.api_prefixes["new"])).start())
     writer = Writer(public, site.probe_username, site.probe_password, site.api_prefixes["new"], verify=tls)
     stages = (("freeze", lambda: _freeze(site, probe)),
               ("delta", lambda: _delta(site, since, report.data)),
