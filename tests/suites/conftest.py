@@ -35,6 +35,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     setattr(item, f"rep_{report.when}", report)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The load checks last: they spend the rate limiter's budget every other check shares."""
+    items.sort(key=lambda item: item.get_closest_marker("load") is not None)
+
+
 # --- target keys ------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def need(target: Target) -> Callable[..., None]:

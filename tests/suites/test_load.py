@@ -10,8 +10,10 @@ from checklib.evidence import attach_text
 from checklib.load import run_load
 from checklib.realtime import SOCKET_GROUP
 
-# In the sockets' group so that the load never runs during the latency measurement.
-pytestmark = [pytest.mark.staging, pytest.mark.production, allure.feature("Load"), SOCKET_GROUP]
+# `load`: run after every other check (validate gives them an invocation of their own; the suites'
+# conftest orders them last otherwise). In the sockets' group so that the load never runs during the
+# latency measurement.
+pytestmark = [pytest.mark.staging, pytest.mark.production, pytest.mark.load, allure.feature("Load"), SOCKET_GROUP]
 
 
 # The requests the checks after the load make within one window of the limiter.
