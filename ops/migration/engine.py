@@ -37,7 +37,7 @@ from ops.migration.connect import (
     source_database,
 )
 from ops.migration.lock import target_lock
-from ops.migration.pipeline import READ_BATCH, CollectionStats, Pipeline, derive, read_sorted, unique_key
+from ops.migration.pipeline import READ_BATCH, CollectionStats, Pipeline, derive, unique_key
 from ops.migration.plan import (
     COPY,
     DROP,
@@ -292,7 +292,7 @@ def _decide_all(source: Database, target: Database | None, schema: Schema, plan:
         fate, destination = plan.fates[name], plan.target(name)
         writer = BatchWriter(target[destination] if target is not None else None)
         advance = board.task(f"{fate} {name}" + (f" → {destination}" if destination != name else ""), counts[name])
-        for outcome in pipeline.run(name, read_sorted(source, name), stats):
+        for outcome in pipeline.run(name, pipeline.read(source, name), stats):
             if in_sample(stats.source):
                 sample.append({"collection": name, "_id": outcome.source["_id"]})
             if outcome.rejected:

@@ -182,6 +182,16 @@ class Pipeline:
                 return f"unique-key collision on {index.name} with {model.collection} {holder}"
         return None
 
+    def read(self, db: Database, collection: str) -> Iterator[dict]:
+        """The collection's documents, in _id order only where the order decides an outcome: a unique
+        key (the first of two colliding documents wins) or a required relation to the same model. A
+        sorted read makes FerretDB sort the whole collection before the first document (MongoDB walks
+        the _id index), so a collection that needs no order is read as it is stored."""
+        model = self.model(collection)
+        if model.unique_keys() or any(r.model == model.name for r in model.required_relations()):
+            return read_sorted(db, collection)
+        return db[collection].find({}, batch_size=READ_BATCH)
+
     def run(self, collection: str, docs: Iterable[dict], stats: CollectionStats) -> Iterator[Outcome]:
         for doc in docs:
             stats.source += 1

@@ -78,7 +78,7 @@ def verify(source_url: str, target_url: str, *, plan_path: Path | None = None,
         stats = CollectionStats()
         expected: dict = {}
         rejected: set = set()
-        for outcome in pipeline.run(name, read_sorted(source, name), stats):
+        for outcome in pipeline.run(name, pipeline.read(source, name), stats):
             if outcome.rejected:
                 rejected.add(outcome.source["_id"])
             else:
