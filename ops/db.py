@@ -1,4 +1,4 @@
-"""MongoDB on the server: reached through the site's host, named, redacted, fingerprinted.
+"""MongoDB on the server: reached through the site's host, named, fingerprinted (URLs shown redacted).
 
 The database container publishes no port (as on meeshy.me). ``reach`` yields a URL on this machine
 that gets there: a port forwarded through the SSH connection to the container's address, or the
@@ -9,7 +9,6 @@ is named ``localhost:27017``, so clients connect directly (``directConnection=tr
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -18,28 +17,13 @@ from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
 from pymongo.database import Database
 
+from ops.config.secrets import redact_url
 from ops.errors import OpsError
 from ops.host import Host
 
 MONGODB_PORT = 27017
 RAW = CodecOptions(document_class=RawBSONDocument)
 TIMEOUT_MS = 10_000
-
-
-# Query options whose value is a secret: password=, tlsCertificateKeyFilePassword=, a token or a
-# secret in authMechanismProperties (AWS_SESSION_TOKEN:…).
-SECRET_OPTION = re.compile(r"(?i)([?&;][^=&;#]*(?:password|secret|token|authmechanismproperties)[^=&;#]*=)[^&;#]*")
-
-
-def redact_url(url: str) -> str:
-    """mongodb://user:secret@host/db?tlsCertificateKeyFilePassword=x → mongodb://user:***@host/db?…=***."""
-    url = SECRET_OPTION.sub(r"\1***", url)
-    scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest:
-        return url
-    creds, at, host = rest.rpartition("@")
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in creds else url
 
 
 def db_name_of(url: str) -> str:

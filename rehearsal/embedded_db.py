@@ -28,7 +28,7 @@ from pathlib import Path
 import pymongo
 from pymongo.errors import PyMongoError
 
-from ops.db import redact_url
+from ops.config import redact_url
 from ops.errors import OpsError
 from ops.host.ports import free_port
 from ops.paths import ROOT

@@ -25,15 +25,16 @@ from rich.console import Console
 from rich.table import Table
 
 from ops.db import client, reach
-from ops.stack import parse_env
 from rehearsal.replica import server_replica
-from rehearsal.seed_accounts import by_username
 from rehearsal.write_stream import WriteStream, missing_writes, save_jsonl
 
-SUITE_ACCOUNTS = ("alice_fr", "bob_en", "carlos_es", "maria_pt")
 STREAM_ACCOUNTS = ("admin", "meeshy")  # not the suites' accounts: each has its own login budget
 STREAM_WRITES = 70
 STREAM_INTERVAL_S = 0.3
+# FerretDB on SQLite in a container, two stacks and the suite share two cores: budgets for this machine
+# rather than for a server (issue: the stand-in database is the bottleneck at scale).
+MACHINE_BUDGETS = {"CHECK_HEALTH_DEADLINE_S": "10", "CHECK_EVENT_DEADLINE_S": "30", "CHECK_HTTP_TIMEOUT_S": "30",
+                   "CHECK_REALTIME_P95_MS": "3000"}
 
 
 @dataclass
@@ -71,50 +72,6 @@ class Summary:
             phase.seconds = round(time.monotonic() - started, 2)
 
 
-def target_env_text(site, env, replica_info: dict, reports: dict[str, str], extra: dict[str, str]) -> str:
-    """The CHECK_* file the suites run on, for a stack of the replica (passwords inside: 0600)."""
-    ssh = replica_info["ssh"]
-    suffix = "-staging" if env.name == "staging" else ""
-    values = {
-        "CHECK_TARGET": env.name,
-        "CHECK_FRONTEND_URL": replica_info["frontend_urls"][env.name],
-        "CHECK_GATEWAY_URL": site.gateway_urls[env.name],
-        "CHECK_TRANSLATOR_URL": replica_info["translator_urls"][env.name],
-        "CHECK_SSH_HOST": ssh["target"],
-        "CHECK_SSH_KEY_FILE": ssh["key"],
-        "CHECK_MONGODB_TUNNEL": f"{site.database_address(env)}:27017",
-        "CHECK_MONGODB_DATABASE": site.staging_database if env.name == "staging" else site.next_database,
-        "CHECK_COMPOSE_PROJECT": env.project,
-        "CHECK_REDIS_UI_URL": replica_info["redis_ui_urls"][env.name],
-        "CHECK_ADMIN_UI_USER": replica_info["admin_user"],
-        "CHECK_ADMIN_UI_PASSWORD": replica_info["admin_password"],
-        "CHECK_EXPECTED_VOLUMES": ",".join(site.engine.volumes(env).values()),
-        # both stacks run the new version: staging from deploy-staging on, production after the switch
-        "CHECK_EXPECTED_IMAGES": ",".join(f"{app}{suffix}={site.new_images[f'{app.upper()}_IMAGE']}"
-                                          for app in ("gateway", "translator", "frontend")),
-        "CHECK_COMPOSE_DIR": env.directory,
-        "CHECK_OPTIONAL_SERVICES": ",".join(f"{s}{suffix}" for s in site.optional_services),
-        # by id, as an operator names them (the deployed version looks communities up by ObjectId)
-        "CHECK_TEST_CONVERSATION": site.probe_conversation,
-        "CHECK_TEST_COMMUNITY": replica_info["test_community"],
-        "CHECK_TRANSLATION_LANGUAGES": "en,es,pt",
-        "CHECK_VERIFY_TLS": "false" if site.tls_for(env.name) is False else "true",
-        "CHECK_MIGRATION_REPORT": reports.get("migration", ""),
-        "CHECK_VERIFY_REPORT": reports.get("verify", ""),
-        "CHECK_HEALTH_DEADLINE_S": "10",
-        # FerretDB on SQLite in a container, two stacks and the suite share two cores: budgets for this
-        # machine rather than for a server (issue: the stand-in database is the bottleneck at scale).
-        "CHECK_EVENT_DEADLINE_S": "30",
-        "CHECK_HTTP_TIMEOUT_S": "30",
-        "CHECK_REALTIME_P95_MS": "3000",
-        **extra,
-    }
-    for n, username in enumerate(SUITE_ACCOUNTS, 1):
-        values[f"CHECK_ACCOUNT_{n}_USERNAME"] = username
-        values[f"CHECK_ACCOUNT_{n}_PASSWORD"] = by_username(username).password
-    return "".join(f"{k}={v}\n" for k, v in values.items() if v)
-
-
 def _suite_result(state: dict) -> str:
     return f"{'passed' if state.get('passed') else 'FAILED'}: {state.get('summary', '')}"
 
@@ -144,8 +101,8 @@ def rehearse(scale: float = 1.0, seed: int = 20260125, rollback_drill: bool = Fa
             server_replica.down(echo=lambda _m: None)  # a previous run's leftovers
             with summary.phase("replica up (dockerd, images, sshd, old production, legacy data)") as p:
                 replica = server_replica.up(scale, seed, echo=echo)
-                p.detail = f"ssh {json.loads(replica.site_file.read_text())['ssh']}"
-            site = replica.site(echo=echo, yes=True)
+                site = replica.site(echo=echo, yes=True)
+                p.detail = f"ssh {site.ssh}"
             summary.database = "FerretDB 1.24.2 (SQLite) in meeshy-replica/mongo:8.0-ferretdb"
             try:
                 _run(summary, site, replica, seed, rollback_drill, report_dir, workers)
@@ -175,9 +132,6 @@ def _run(summary: Summary, site, replica, seed: int, rollback_drill: bool, repor
     from ops.steps.switch import switch
     from ops.steps.validate import validate
 
-    info = json.loads(replica.site_file.read_text())
-    admin_password = parse_env(Path(info["secrets_file"]).read_text())["ADMIN_UI_PASSWORD"]
-    info = {**info["replica"], "ssh": {"target": info["ssh"], "key": info["ssh_key"]}, "admin_password": admin_password}
     targets = replica.base / "targets"
     targets.mkdir(exist_ok=True)
     summary.documents["legacy"] = _db_count(site, site.production, site.database)
@@ -190,14 +144,10 @@ def _run(summary: Summary, site, replica, seed: int, rollback_drill: bool, repor
         summary.documents["migrated (staging)"] = _db_count(site, site.staging, site.staging_database)
         p.detail = (f"backup {migration['documents']} documents, sha256 {migration['sha256'][:12]}…, "
                     f"T0 {migration['t0']}; uploads {migration['uploads']}")
-    reports = {}
-    for key in ("migration", "verify"):
-        reports[key] = str(report_dir / f"staging-{key}-report.json")
-        site.host.get(migration[f"{key}_report"], Path(reports[key]))
     with summary.phase("staging suite, writes on the old production") as p:
         stream = WriteStream(site.gateway_urls["production"], site.api_prefixes["old"], site.probe_conversation,
                              STREAM_ACCOUNTS, limit=STREAM_WRITES, interval_s=STREAM_INTERVAL_S, seed=seed).start()
-        env_file = _target_file(site, site.staging, info, targets / "staging.env", reports, {})
+        env_file = site.target("staging", report_dir, **MACHINE_BUDGETS).write(targets / "staging.env")
         try:
             result = validate(site, "staging", report_dir, env_file, workers)
         finally:
@@ -222,14 +172,12 @@ def _run(summary: Summary, site, replica, seed: int, rollback_drill: bool, repor
                     f"delta {report['delta']['totals']}")
     (report_dir / "switch.json").write_text(json.dumps(report, indent=2, default=str))
     records = stream.records + report["probe_writes"]
-    reports["migration"] = str(report_dir / "production-counts-report.json")
-    site.host.get(report["counts_report"], Path(reports["migration"]))
     save_jsonl(records, targets / "writes.jsonl")
     (report_dir / "writes-window.json").write_text(json.dumps(records, indent=2))
     with summary.phase("production suite") as p:
-        env_file = _target_file(site, site.production, info, targets / "production.env", reports, {
-            "CHECK_RECORDED_WRITES": str(targets / "writes.jsonl"), "CHECK_SNAPSHOT_DIR": site.snapshots,
-            "CHECK_PRODUCTION_CONFIG_FILES": f"{site.production.compose_file},{site.production.env_file}"})
+        target = site.target("production", report_dir, **MACHINE_BUDGETS,
+                             CHECK_RECORDED_WRITES=str(targets / "writes.jsonl"))
+        env_file = target.write(targets / "production.env")
         result = validate(site, "production", report_dir, env_file, workers)
         summary.suites["production"] = _suite_result(result)
         p.detail = f"suite {result['summary']}"
@@ -243,7 +191,7 @@ def _run(summary: Summary, site, replica, seed: int, rollback_drill: bool, repor
         p.detail = (f"{len(records)} writes present in the Prisma shape ({len(stream.records)} recorded, "
                     f"{len(report['probe_writes'])} by the probe)")
     with summary.phase("documents accounted for") as p:
-        _accounted_for(summary, Path(reports["migration"]), p)
+        _accounted_for(summary, Path(target.get("CHECK_MIGRATION_REPORT")), p)
     if rollback_drill:
         with summary.phase("rollback drill") as p:
             result = rollback(site)
@@ -266,12 +214,6 @@ def uploads_digest(site) -> dict[str, list[str]]:
     return {volume: sorted(site.in_volumes({volume: "/v:ro"}, "cd /v && find . -type f | sort | xargs -r sha256sum",
                                            timeout=600).splitlines())
             for volume in site.uploads_volumes}
-
-
-def _target_file(site, env, info: dict, path: Path, reports: dict[str, str], extra: dict[str, str]) -> Path:
-    path.touch(mode=0o600)
-    path.write_text(target_env_text(site, env, info, reports, extra))
-    return path
 
 
 def _accounted_for(summary: Summary, counts_report: Path, phase: Phase) -> None:

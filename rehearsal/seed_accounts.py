@@ -33,6 +33,11 @@ SEED_ACCOUNTS: tuple[SeedAccount, ...] = (
     SeedAccount("maria_pt", "maria@meeshy.local", "Rehearse-maria-2026", "USER", "Maria", "Silva", "pt", "en"),
 )
 
+# The suites' test accounts, in the order of CHECK_ACCOUNT_<n>, and the languages their test conversation's
+# members speak besides French (what a French message there must be translated into).
+SUITE_ACCOUNTS = ("alice_fr", "bob_en", "carlos_es", "maria_pt")
+SUITE_TRANSLATION_LANGUAGES = "en,es,pt"
+
 # The dedicated conversation and community the suites write into (identifiers in the dataset).
 TEST_CONVERSATION_IDENTIFIER = "mshy_meeshy-ops-test-conversation"
 TEST_COMMUNITY_IDENTIFIER = "mshy_meeshy-ops-test-community"

@@ -17,6 +17,7 @@ from pathlib import Path
 import requests
 from bson import ObjectId
 
+from ops.config import Secret
 from ops.steps.probe import TIMEOUT_S, Writer
 from rehearsal.seed_accounts import by_username
 
@@ -54,7 +55,7 @@ class WriteStream:
     def __init__(self, gateway_url: str, api: str, conversation: str, usernames: tuple[str, ...],
                  limit: int = 60, interval_s: float = 0.2, seed: int = 0) -> None:
         self.gateway_url, self.api, self.conversation = gateway_url, api, conversation
-        self.writers = [StreamWriter(gateway_url, u, by_username(u).password, api) for u in usernames]
+        self.writers = [StreamWriter(gateway_url, u, Secret(by_username(u).password), api) for u in usernames]
         self.limit, self.interval_s = limit, interval_s
         self.random = random.Random(seed)
         self.records: list[dict] = []

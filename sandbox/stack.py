@@ -26,7 +26,7 @@ from typing import Any
 
 import requests
 
-from ops.db import redact_url
+from ops.config import redact_url
 from ops.errors import OpsError
 from ops.host.ports import free_port
 from sandbox import db_faults

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ops.site import load_site
+from ops.config.site import load_site
 
 DEFAULT_SITE = Path("var/replica/workstation/site.json")
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ops.config.secrets import Masker, Secret
 from ops.errors import OpsError
 
 DEFAULT_TIMEOUT_S = 120.0
@@ -63,16 +64,13 @@ class Host(ABC):
     name: str = "host"
 
     def __init__(self, secrets: tuple[str, ...] = ()) -> None:
-        self.secrets = tuple(s for s in secrets if s)
+        self.masker = Masker(secrets)
 
-    def add_secret(self, value: str) -> None:
-        if value and value not in self.secrets:
-            self.secrets = (*self.secrets, value)
+    def add_secret(self, value: str | Secret) -> None:
+        self.masker.add(value)
 
     def mask(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
+        return self.masker.mask(text)
 
     def run(self, command: str, *args: object, timeout: float = DEFAULT_TIMEOUT_S, check: bool = True,
             stdin: str | None = None) -> Result:

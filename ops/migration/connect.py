@@ -7,7 +7,7 @@ from pymongo.database import Database
 from pymongo.errors import ConfigurationError, InvalidURI, OperationFailure, PyMongoError
 from pymongo.uri_parser import parse_uri
 
-from ops.db import redact_url
+from ops.config import redact_url
 from ops.errors import OpsError
 from ops.migration.plan import INTERNAL, META_COLLECTION
 from ops.migration.values import READ

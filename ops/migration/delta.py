@@ -25,7 +25,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
-from ops.db import redact_url
+from ops.config import redact_url
 from ops.errors import OpsError
 from ops.migration.connect import (
     check_migrated_from,

@@ -25,7 +25,7 @@ from pathlib import Path
 from pymongo.database import Database
 from pymongo.errors import OperationFailure
 
-from ops.db import redact_url
+from ops.config import redact_url
 from ops.errors import OpsError
 from ops.migration import progress
 from ops.migration.connect import (

@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ops.db import redact_url
+from ops.config import redact_url
 from ops.migration.connect import describe_server, open_database, source_database
 from ops.migration.engine import target_collections
 from ops.migration.fingerprint import collection_hash, fingerprint

@@ -1,7 +1,6 @@
-"""Stacks on the server: docker compose, the operator's .env, health polling."""
+"""Stacks on the server: docker compose and health polling (the operator's .env is read by ops.config.envfile)."""
 
 from ops.stack.compose import ComposeEngine
 from ops.stack.engine import Environment, http_ok, wait_healthy
-from ops.stack.envfile import merge_env, parse_env
 
-__all__ = ["ComposeEngine", "Environment", "http_ok", "merge_env", "parse_env", "wait_healthy"]
+__all__ = ["ComposeEngine", "Environment", "http_ok", "wait_healthy"]

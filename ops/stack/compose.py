@@ -1,4 +1,5 @@
-"""``docker compose`` on the server's host: the only way the steps start, stop and inspect a stack.
+"""``docker compose`` on the server's host: the only way the steps start, stop and inspect a stack, and
+the way the suites' service checks read it (containers, logs, volumes) exactly as an operator would.
 
 Names come from ``docker compose config`` (services, container names, volumes), never from a guess.
 ``up`` does not use ``--wait``: a service the operator marks as not essential (the Redis UI that
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 
 from ops.errors import OpsError
 from ops.host import Host
@@ -29,13 +31,31 @@ def parse_ps(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
+@dataclass(frozen=True)
+class Container:
+    service: str
+    name: str
+    image: str
+    state: str  # running, exited, …
+    health: str  # healthy, unhealthy, starting, or "" without a healthcheck
+    exit_code: int
+
+    @classmethod
+    def from_ps(cls, row: dict) -> Container:
+        return cls(row.get("Service", ""), row.get("Name", ""), row.get("Image", ""), row.get("State", ""),
+                   row.get("Health", ""), int(row.get("ExitCode") or 0))
+
+
 class ComposeEngine:
     def __init__(self, host: Host, optional_services: tuple[str, ...] = ()) -> None:
         self.host, self.optional_services = host, tuple(optional_services)
 
     def compose(self, env: Environment, args: str, *values: object, timeout: float = 600) -> str:
-        command = f"cd %s && docker compose -p %s {args}"
-        return self.host.check_output(command, env.directory, env.project, *values, timeout=timeout)
+        """``docker compose -p <project> <args>`` in the project's directory (when it has one: a project
+        the daemon runs is found by its name alone)."""
+        prefix, values = ("cd %s && ", (env.directory, env.project, *values)) if env.directory \
+            else ("", (env.project, *values))
+        return self.host.check_output(f"{prefix}docker compose -p %s {args}", *values, timeout=timeout)
 
     def config(self, env: Environment) -> dict:
         return json.loads(self.compose(env, "config --format json", timeout=60))
@@ -64,6 +84,15 @@ class ComposeEngine:
     def ps(self, env: Environment, all_states: bool = False) -> list[dict]:
         flag = "--all" if all_states else "--status running"
         return parse_ps(self.compose(env, f"ps {flag} --format json", timeout=60))
+
+    def containers(self, env: Environment) -> list[Container]:
+        """Every container of the project, whatever its state."""
+        return [Container.from_ps(row) for row in self.ps(env, all_states=True)]
+
+    def host_volumes(self) -> set[str]:
+        """Every docker volume on the host, of any project."""
+        out = self.host.check_output("docker volume ls --format '{{.Name}}'", timeout=60)
+        return {line.strip() for line in out.splitlines() if line.strip()}
 
     def essential(self, service: str) -> bool:
         return not any(service == o or service.startswith(f"{o}-") for o in self.optional_services)
@@ -114,6 +143,16 @@ class ComposeEngine:
 
     def logs(self, env: Environment, service: str, tail: int = 1000) -> str:
         return self.compose(env, "logs --no-color --tail %s %s", tail, service, timeout=120)
+
+    def logs_since(self, env: Environment, minutes: int) -> dict[str, list[str]]:
+        """Service → its log lines (timestamped) of the last ``minutes``."""
+        out = self.compose(env, "logs --since %s --no-color --timestamps", f"{int(minutes)}m", timeout=120)
+        by_service: dict[str, list[str]] = {}
+        for line in out.splitlines():
+            service, sep, text = line.partition("|")
+            key = service.strip() if sep else "compose"
+            by_service.setdefault(key, []).append(text.strip() if sep else line)
+        return by_service
 
     def images(self, env: Environment) -> dict[str, dict[str, str]]:
         """Per running service: the image reference it was started from and the image id it runs."""

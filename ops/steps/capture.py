@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 
 from ops import backup
+from ops.config import SECRET_KEY
+from ops.config.site import Site, timestamp
 from ops.db import fingerprints, reach
 from ops.errors import OpsError
-from ops.site import SECRET_KEY, Site, timestamp
 
 SECRET_FILE = "config/env"
 COMPOSE_FILE = "docker/docker-compose.yml"  # the operator's, as it is: it may hold a secret too (0600)

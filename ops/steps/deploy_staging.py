@@ -7,9 +7,10 @@ is kept: staging's compose file builds its names as ``staging.${DOMAIN}``.
 
 from __future__ import annotations
 
+from ops.config import merge_env
+from ops.config.site import Site
 from ops.errors import OpsError
-from ops.site import Site
-from ops.stack import merge_env, wait_healthy
+from ops.stack import wait_healthy
 
 HEALTH_DEADLINE_S = 300.0
 

@@ -12,9 +12,9 @@ import tempfile
 from pathlib import Path
 
 from ops import backup
+from ops.config.site import Site, timestamp
 from ops.db import fingerprints, reach, with_database
 from ops.errors import OpsError
-from ops.site import Site, timestamp
 
 VOLUME_COPY_TIMEOUT_S = 1800
 

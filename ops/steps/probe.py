@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import requests
 
+from ops.config import Secret
 from ops.errors import OpsError
 
 TIMEOUT_S = 5.0
@@ -31,7 +32,7 @@ class Writer:
 
     gateway_url: str
     username: str
-    password: str = field(repr=False)
+    password: Secret
     api: str = "/api/v1"
     token: str = field(default="", repr=False)
     timeout: float = TIMEOUT_S
@@ -39,7 +40,7 @@ class Writer:
 
     def login(self) -> None:
         r = requests.post(f"{self.gateway_url}{self.api}/auth/login", timeout=self.timeout, verify=self.verify,
-                          json={"username": self.username, "password": self.password})
+                          json={"username": self.username, "password": self.password.reveal()})
         r.raise_for_status()
         self.token = r.json()["data"]["token"]
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 
 from ops import backup
+from ops.config.site import Site
 from ops.db import compare_fingerprints, fingerprints, reach
 from ops.errors import OpsError
-from ops.site import Site
 from ops.stack import wait_healthy
 from ops.steps.capture import COMPOSE_FILE, SECRET_FILE
 from ops.steps.switch import HEALTH_DEADLINE_S, latest_snapshot

@@ -27,11 +27,12 @@ import time
 from datetime import UTC, datetime
 
 from ops import backup
+from ops.config import merge_env
+from ops.config.site import Site, timestamp
 from ops.db import reach, with_database
 from ops.errors import OpsError
 from ops.interrupts import held_interrupts
-from ops.site import Site, timestamp
-from ops.stack import http_ok, merge_env, wait_healthy
+from ops.stack import http_ok, wait_healthy
 from ops.steps.probe import Probe, Writer, smoke
 from ops.steps.switch_record import SwitchRecord
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from ops.config.site import Site
 from ops.errors import OpsError
-from ops.site import Site
 
 
 class SwitchRecord:

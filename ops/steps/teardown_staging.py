@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 
+from ops.config.site import Site
 from ops.errors import OpsError
-from ops.site import Site
 
 
 def _used_by(site: Site, env) -> set[str]:

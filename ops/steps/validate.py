@@ -8,9 +8,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ops.config.site import Site, timestamp
 from ops.errors import OpsError
 from ops.paths import ROOT
-from ops.site import Site, timestamp
 
 SUITE_TIMEOUT_S = 1200
 
@@ -35,19 +35,8 @@ def validate(site: Site, env_name: str, report_dir: Path, target_env: Path | Non
     # The environment wins over a target file: without one, the stack and the migration state say
     # where to look; with one, it alone does (and the caller's CHECK_* variables are left out).
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CHECK_")}
-    if target_env is None:
-        environ.update({
-            "CHECK_TARGET": env_name,
-            "CHECK_GATEWAY_URL": site.gateway_urls[env_name],
-            "CHECK_MONGODB_TUNNEL": f"{site.database_address(env)}:27017",
-            "CHECK_MONGODB_DATABASE": site.staging_database if env_name == "staging" else site.next_database,
-            "CHECK_VERIFY_TLS": "false" if site.tls_for(env_name) is False else "true",
-        })
-        for key in ("migration_report", "verify_report"):
-            local = Path(report_dir).resolve() / f"{env_name}-{key}.json"
-            if migration.get(key) and site.host.exists(migration[key]):
-                site.host.get(migration[key], local)
-                environ[f"CHECK_{key.upper()}"] = str(local)
+    if target_env is None:  # the child's environment only: never printed, its output masked below
+        environ.update(site.target(env_name, report_dir).values)
     phases = {}
     for phase, marks, phase_workers in (
         ("checks", f"{env_name} and not load", workers),

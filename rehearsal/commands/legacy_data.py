@@ -12,7 +12,7 @@ from pymongo.uri_parser import parse_uri
 from rich.console import Console
 from rich.table import Table
 
-from ops.db import redact_url
+from ops.config import redact_url
 from ops.errors import OpsError
 from rehearsal.embedded_db import wait_until_answers
 from rehearsal.legacy_data import LEGACY_TOTAL, GenerationSummary, generate

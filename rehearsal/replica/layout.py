@@ -2,8 +2,8 @@
 
 <root>/                     docker-compose.yml (project meeshy), .env (the 220 names of the live one,
                             synthetic values), secrets/, docker/nginx/{static-files,proxy,proxy-staging}.conf
-<workstation>/              docker-compose.staging.yml (deploy-staging copies it), secrets.env (PROBE_PASSWORD),
-                            site.json (the ops steps' site file)
+<workstation>/              docker-compose.staging.yml (deploy-staging copies it), secrets.env (the probe's, the
+                            admin UIs' and the suite accounts' passwords), site.json (the site file)
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ops.host.ports import free_port
+from rehearsal.seed_accounts import SUITE_ACCOUNTS, SUITE_TRANSLATION_LANGUAGES, by_username
 
 SERVER_FILES = Path(__file__).resolve().parent / "server"
 OLD, NEW = "06c4a4ab5", "d5983046"
@@ -110,7 +111,8 @@ def write_workstation(directory: Path, root: Path, ssh_target: str, ssh_dir: Pat
         "STAGING_TRANSLATOR_PORT": staging_ports.translator, "STAGING_ADMIN_PORT": staging_ports.admin}))
     secrets_file = directory / "secrets.env"
     secrets_file.touch(mode=0o600)
-    secrets_file.write_text(f"PROBE_PASSWORD={probe_password}\nADMIN_UI_PASSWORD={admin_password}\n")
+    secrets_file.write_text(f"PROBE_PASSWORD={probe_password}\nADMIN_UI_PASSWORD={admin_password}\n" + "".join(
+        f"ACCOUNT_{n}_PASSWORD={by_username(u).password}\n" for n, u in enumerate(SUITE_ACCOUNTS, 1)))
     site = {
         "ssh": ssh_target, "ssh_key": str(ssh_dir / "id_ed25519"), "known_hosts": str(ssh_dir / "known_hosts"),
         "root": str(root), "staging_compose": str(staging_compose),
@@ -124,14 +126,15 @@ def write_workstation(directory: Path, root: Path, ssh_target: str, ssh_dir: Pat
         "staging_files": {"secrets/firebase-admin-sdk.json": "secrets/firebase-admin-sdk.json",
                           "docker/nginx/static-files.conf": "config/nginx/static-files.conf",
                           "docker/nginx/proxy-staging.conf": "config/nginx/proxy.conf"},
-        # Where the browser reaches each stack (not a setting of the steps: the rehearsal's suites read it).
-        "replica": {"admin_user": ADMIN_USER, "test_community": test_community,
-                    "redis_ui_urls": {"production": f"http://127.0.0.1:{ports.admin}",
-                                      "staging": f"https://127.0.0.1:{staging_ports.admin}"},
-                    "frontend_urls": {"production": f"http://127.0.0.1:{ports.frontend}",
-                                      "staging": f"https://127.0.0.1:{staging_ports.frontend}"},
-                    "translator_urls": {"production": f"http://127.0.0.1:{ports.translator}",
-                                        "staging": f"https://127.0.0.1:{staging_ports.translator}"}},
+        # What the suites need besides (ops/config/site_target.py); the passwords are in the secrets file.
+        "suite": {"admin_ui_user": ADMIN_USER, "test_community": test_community, "accounts": list(SUITE_ACCOUNTS),
+                  "translation_languages": SUITE_TRANSLATION_LANGUAGES,
+                  "redis_ui_urls": {"production": f"http://127.0.0.1:{ports.admin}",
+                                    "staging": f"https://127.0.0.1:{staging_ports.admin}"},
+                  "frontend_urls": {"production": f"http://127.0.0.1:{ports.frontend}",
+                                    "staging": f"https://127.0.0.1:{staging_ports.frontend}"},
+                  "translator_urls": {"production": f"http://127.0.0.1:{ports.translator}",
+                                      "staging": f"https://127.0.0.1:{staging_ports.translator}"}},
     }
     path = directory / "site.json"
     path.write_text(json.dumps(site, indent=2))

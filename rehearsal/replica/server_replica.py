@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+from ops.config.site import Site, load_site
 from ops.db import client, reach
 from ops.errors import OpsError
 from ops.host import SshHost
 from ops.paths import ROOT
-from ops.site import Site, load_site
 from rehearsal.replica import dockerd, images, layout
 from rehearsal.replica.sshd import SshServer, start_sshd
 from rehearsal.seed_accounts import TEST_COMMUNITY_IDENTIFIER, TEST_CONVERSATION_IDENTIFIER, by_username
@@ -197,7 +197,7 @@ def status(base: Path = BASE) -> dict:
     if not replica.site_file.exists():
         return {"up": False}
     site = replica.site()
-    out = {"up": True, "ssh": json.loads(replica.site_file.read_text())["ssh"], "site_file": str(replica.site_file)}
+    out = {"up": True, "ssh": site.ssh, "site_file": str(replica.site_file)}
     for env in (site.production, site.staging):
         if site.host.exists(env.compose_file):
             out[env.project] = {c["Service"]: c.get("Health") or c.get("State") for c in site.engine.ps(env, True)}

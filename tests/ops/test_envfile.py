@@ -1,6 +1,6 @@
 """The operator's .env: a merge sets the owned keys and keeps every other byte."""
 
-from ops.stack.envfile import APPENDED_HEADER, merge_env, parse_env
+from ops.config.envfile import APPENDED_HEADER, merge_env, parse_env
 
 OPERATOR_ENV = """# Meeshy production
 DOMAIN=meeshy.me

@@ -20,11 +20,12 @@ from replica_drills import (
     switch_with_dockerd_paused,
 )
 
+from ops.config import parse_env
+from ops.config.site import IMAGE_KEYS
 from ops.db import client, fingerprints, reach
 from ops.errors import OpsError
 from ops.paths import ROOT
-from ops.site import IMAGE_KEYS
-from ops.stack import http_ok, parse_env
+from ops.stack import http_ok
 from rehearsal.replica import server_replica
 from rehearsal.replica.layout import NEW, OLD
 from rehearsal.write_stream import missing_writes

@@ -16,14 +16,18 @@ from urllib.parse import unquote
 
 import pymongo
 
-from rehearsal.seed_accounts import TEST_COMMUNITY_IDENTIFIER, TEST_CONVERSATION_IDENTIFIER, by_username
+from ops.config import Account, Secret, account_keys
+from rehearsal.seed_accounts import (
+    SUITE_ACCOUNTS,
+    SUITE_TRANSLATION_LANGUAGES,
+    TEST_COMMUNITY_IDENTIFIER,
+    TEST_CONVERSATION_IDENTIFIER,
+    by_username,
+)
 from sandbox.gateway.uploads import FILE_ROUTE
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-SUITE_ACCOUNTS = ("alice_fr", "bob_en", "carlos_es", "maria_pt")
-# Members of the test conversation speak these besides French (rehearsal/seed_accounts.py).
-TRANSLATION_LANGUAGES = "en,es,pt"
 
 
 def env_file_text(stack, mongodb_url: str, reports: dict[str, Path], extra: dict[str, str] | None = None) -> str:
@@ -40,7 +44,7 @@ def env_file_text(stack, mongodb_url: str, reports: dict[str, Path], extra: dict
         "CHECK_LOG_DIR": stack.stack_dir,
         "CHECK_TEST_CONVERSATION": TEST_CONVERSATION_IDENTIFIER,
         "CHECK_TEST_COMMUNITY": TEST_COMMUNITY_IDENTIFIER,
-        "CHECK_TRANSLATION_LANGUAGES": TRANSLATION_LANGUAGES,
+        "CHECK_TRANSLATION_LANGUAGES": SUITE_TRANSLATION_LANGUAGES,
         "CHECK_MIGRATION_REPORT": str(reports["migration"]),
         "CHECK_DRY_RUN_REPORT": str(reports["dry_run"]),
         "CHECK_VERIFY_REPORT": str(reports["verify"]),
@@ -55,10 +59,8 @@ def env_file_text(stack, mongodb_url: str, reports: dict[str, Path], extra: dict
         "CHECK_LOAD_AUTH_REQUESTS": "100",
         "CHECK_LOAD_P95_MS": "2000",
         "CHECK_REALTIME_P95_MS": "3000",
+        **account_keys([Account(u, Secret(by_username(u).password)) for u in SUITE_ACCOUNTS]),
     }
-    for n, username in enumerate(SUITE_ACCOUNTS, 1):
-        values[f"CHECK_ACCOUNT_{n}_USERNAME"] = username
-        values[f"CHECK_ACCOUNT_{n}_PASSWORD"] = by_username(username).password
     values.update(extra or {})
     return "".join(f"{k}={v}\n" for k, v in values.items() if v)
 

@@ -6,92 +6,42 @@ exactly what an operator would see with ``docker compose ps`` on the server.
 
 from __future__ import annotations
 
-import json
 import re
-import shlex
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ops.config import Target
-from ops.host import Host, LocalHost, SshHost
-
-COMMAND_TIMEOUT_S = 30.0
-
-
-def parse_ssh_host(spec: str) -> tuple[str | None, str, int]:
-    """``user@host:port`` → (user, host, port)."""
-    user, _, rest = spec.rpartition("@")
-    host, _, port = rest.partition(":")
-    return (user or None), host, int(port or 22)
+from ops.config.site import make_host
+from ops.db import MONGODB_PORT
+from ops.host import Host
+from ops.stack import ComposeEngine, Environment
+from ops.stack.compose import Container
 
 
 def open_host(target: Target) -> Host:
-    spec = target.get("CHECK_SSH_HOST")
-    secrets = tuple(target.secrets())
-    if spec == "local":
-        return LocalHost(secrets)
-    user, hostname, port = parse_ssh_host(spec)
-    key = target.get("CHECK_SSH_KEY_FILE")
-    return SshHost(hostname, user=user, port=port, key_file=Path(key) if key else None, secrets=secrets)
-
-
-@dataclass(frozen=True)
-class Container:
-    service: str
-    name: str
-    image: str
-    state: str
-    health: str
-    exit_code: int
+    """The compose host of CHECK_SSH_HOST (``local``: this machine), masking the target's secrets."""
+    return make_host(target.get("CHECK_SSH_HOST"), target.get("CHECK_SSH_KEY_FILE"), secrets=tuple(target.secrets()))
 
 
 class Compose:
-    """``docker compose`` of one project on a host."""
+    """One compose project of the target, read with the steps' own ComposeEngine."""
 
     def __init__(self, host: Host, project: str, directory: str | None) -> None:
-        self.host, self.project, self.directory = host, project, directory
-
-    def _run(self, args: str) -> str:
-        prefix = f"cd {shlex.quote(self.directory)} && " if self.directory else ""
-        return self.host.check_output(
-            f"{prefix}docker compose -p {shlex.quote(self.project)} {args}", timeout=COMMAND_TIMEOUT_S
-        )
+        self.project = project
+        self.engine = ComposeEngine(host)
+        self.env = Environment(project, directory or "", project, database_service="")
 
     def containers(self) -> list[Container]:
-        out = self._run("ps --all --format json")
-        rows = (
-            json.loads(out)
-            if out.startswith("[")
-            else [json.loads(line) for line in out.splitlines() if line]
-        )
-        return [
-            Container(
-                r.get("Service", ""),
-                r.get("Name", ""),
-                r.get("Image", ""),
-                r.get("State", ""),
-                r.get("Health", ""),
-                int(r.get("ExitCode") or 0),
-            )
-            for r in rows
-        ]
+        return self.engine.containers(self.env)
 
     def volumes(self) -> set[str]:
-        out = self.host.check_output("docker volume ls --format '{{.Name}}'", timeout=COMMAND_TIMEOUT_S)
-        return {line.strip() for line in out.splitlines() if line.strip()}
+        return self.engine.host_volumes()
 
     def logs_since(self, minutes: int) -> dict[str, list[str]]:
-        out = self._run(f"logs --since {int(minutes)}m --no-color --timestamps")
-        by_service: dict[str, list[str]] = {}
-        for line in out.splitlines():
-            service, sep, text = line.partition("|")
-            key = service.strip() if sep else "compose"
-            by_service.setdefault(key, []).append(text.strip() if sep else line)
-        return by_service
+        return self.engine.logs_since(self.env, minutes)
 
 
 _TIMESTAMP = re.compile(r"^\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)")
@@ -135,20 +85,10 @@ def mongodb_url(target: Target) -> Iterator[str]:
     if url is not None:
         yield url.reveal()
         return
-    from fabric import Connection
-
-    user, hostname, port = parse_ssh_host(target.get("CHECK_SSH_HOST"))
     remote_host, _, remote_port = target.get("CHECK_MONGODB_TUNNEL").partition(":")
-    key = target.get("CHECK_SSH_KEY_FILE")
-    connection = Connection(
-        hostname,
-        user=user,
-        port=port,
-        connect_timeout=10,
-        connect_kwargs={"key_filename": key} if key else {},
-    )
-    from ops.host.ports import free_port
-
-    local_port = free_port()
-    with connection, connection.forward_local(local_port, int(remote_port or 27017), remote_host):
-        yield f"mongodb://127.0.0.1:{local_port}/?directConnection=true"
+    host = open_host(target)
+    try:
+        with host.forward(remote_host, int(remote_port or MONGODB_PORT)) as (local_host, local_port):
+            yield f"mongodb://{local_host}:{local_port}/?directConnection=true"
+    finally:
+        host.close()

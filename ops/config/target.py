@@ -13,50 +13,13 @@ Values of secret keys are wrapped in ``Secret``: printing, logging or formatting
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ops.config.envfile import parse_env
+from ops.config.secrets import Masker, Secret
 from ops.errors import OpsError
-from ops.stack.envfile import parse_env
-
-MASK = "********"
-JWT = re.compile(r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}")
-URL_PASSWORD = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s/@:]*:)[^\s/@]+@")  # scheme://user:PASSWORD@
-
-
-class Secret:
-    """A string that never shows itself: ``str``, ``repr`` and ``format`` all give the mask."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __str__(self) -> str:
-        return MASK
-
-    def __repr__(self) -> str:
-        return f"Secret({MASK!r})"
-
-    def __format__(self, spec: str) -> str:
-        return MASK
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-    def __reduce__(self):  # pickling would be a way to print it; refuse
-        raise TypeError("a Secret cannot be pickled")
 
 
 @dataclass(frozen=True)
@@ -228,12 +191,9 @@ class Target:
         return [self.values[k] for k, spec in KEYS.items() if spec.secret and self.values.get(k)]
 
     def scrub(self, text: str) -> str:
-        """``text`` without this target's secrets, tokens, or a password inside any URL (a non-secret
-        key such as CHECK_MONGO_UI_URL may carry one)."""
-        for secret in sorted(self.secrets(), key=len, reverse=True):
-            text = text.replace(secret, MASK)
-        text = URL_PASSWORD.sub(rf"\1{MASK}@", text)
-        return JWT.sub(MASK, text)  # tokens the checks obtained are secrets too
+        """``text`` without this target's secrets, nor any credential-shaped string (a non-secret key such
+        as CHECK_MONGO_UI_URL may carry a password; the tokens the checks obtain are secrets too)."""
+        return Masker(self.secrets()).mask(text)
 
     def public_properties(self) -> dict[str, str]:
         """Non-secret keys worth showing in a report (URLs, names); never a secret, never a URL with one."""
@@ -247,6 +207,23 @@ class Target:
             ):
                 shown[key] = self.scrub(value)
         return shown
+
+
+    def write(self, path: Path) -> Path:
+        """The target as a ``CHECK_*`` file (created 0600: it holds the passwords) that ``load_target`` reads."""
+        path.touch(mode=0o600)
+        path.chmod(0o600)
+        path.write_text("".join(f"{key}={value}\n" for key, value in self.values.items() if value))
+        return path
+
+
+def account_keys(accounts: Sequence[Account]) -> dict[str, str]:
+    """``CHECK_ACCOUNT_<n>_USERNAME`` / ``_PASSWORD`` of test accounts, in order."""
+    keys = {}
+    for n, account in enumerate(accounts, 1):
+        keys[f"CHECK_ACCOUNT_{n}_USERNAME"] = account.username
+        keys[f"CHECK_ACCOUNT_{n}_PASSWORD"] = account.password.reveal()
+    return keys
 
 
 def load_target(env_file: Path | None = None, environ: Mapping[str, str] | None = None) -> Target:

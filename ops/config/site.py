@@ -11,26 +11,29 @@
  "api_prefixes": {"old": "/api", "new": "/api/v1"},
  "probe": {"username": "…", "conversation": "<ObjectId>"},  (its password: PROBE_PASSWORD in secrets_file)
  "optional_services": ["p3x-redis-ui"], "secrets_file": "~/meeshy-secrets.env",
- "schema": "packages/shared/prisma/schema.prisma", "plan": "plan.json"}        (on this machine)
+ "schema": "packages/shared/prisma/schema.prisma", "plan": "plan.json",        (on this machine)
+ "suite": {…}}                   (what the suites need besides: see ops/config/site_target.py)
 
-Every other setting has the real server's value as its default (see ``Site``).
+Every other setting has the real server's value as its default (see ``Site``). ``site.target(env)`` is
+the suites' target of one of its environments.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ops.config.envfile import parse_env
+from ops.config.secrets import SECRET_KEY, Secret
+from ops.config.site_target import IMAGE_KEYS, SuiteSettings, site_target
+from ops.config.target import Target
 from ops.errors import ConfirmationRefused, OpsError
 from ops.host import Host, LocalHost, SshHost
-from ops.stack import ComposeEngine, Environment, parse_env
+from ops.stack import ComposeEngine, Environment
 
-SECRET_KEY = re.compile(r"SECRET|PASSWORD|TOKEN|_KEY|_USERS|CREDENTIALS|DATABASE_URL|REDIS_URL", re.I)
-IMAGE_KEYS = ("GATEWAY_IMAGE", "TRANSLATOR_IMAGE", "FRONTEND_IMAGE")
 # What deploy-staging copies from production's directory into staging's (what the compose files mount).
 STAGING_FILES = {
     "secrets/firebase-admin-sdk.json": "secrets/firebase-admin-sdk.json",
@@ -54,7 +57,7 @@ class Site:
     gateway_urls: dict[str, str]
     probe_username: str
     probe_conversation: str
-    probe_password: str = field(default="", repr=False)
+    probe_password: Secret = Secret("")
     tls: bool | str | dict[str, bool | str] = True  # one value, or one per environment name
     api_prefixes: dict[str, str] = field(default_factory=lambda: {"old": "/api", "new": "/api/v1"})
     optional_services: tuple[str, ...] = ()
@@ -66,6 +69,9 @@ class Site:
     schema: Path | None = None  # the new version's schema.prisma on this machine (default: the shipped one)
     plan: Path | None = None  # the operator's plan file, if any
     uploads_volumes: dict[str, str] = field(default_factory=lambda: dict(UPLOADS_VOLUMES))
+    ssh: str = "local"  # the site file's "ssh" (user@host[:port]) and "ssh_key", for the suites' own connection
+    ssh_key: str = ""
+    suite: SuiteSettings = field(default_factory=SuiteSettings)
     echo: Callable[[str], None] = print
     ask: Callable[[str], str] = input
     dry_run: bool = False
@@ -73,7 +79,8 @@ class Site:
 
     def __post_init__(self) -> None:
         self.engine = ComposeEngine(self.host, self.optional_services)
-        self.host.add_secret(self.probe_password)
+        for secret in (self.probe_password, self.suite.admin_ui_password, *(a.password for a in self.suite.accounts)):
+            self.host.add_secret(secret)
         self.production = Environment("production", self.root, "meeshy", "database")
         self.staging = Environment("staging", f"{self.root}/staging", "staging", "database-staging")
 
@@ -84,6 +91,15 @@ class Site:
     @property
     def snapshots(self) -> str:
         return f"{self.root}/pre-switch-snapshots"
+
+    def environment(self, name: str) -> Environment:
+        if name not in ("staging", "production"):
+            raise OpsError(f"no environment {name!r} on a site: staging or production")
+        return self.staging if name == "staging" else self.production
+
+    def target(self, env_name: str, report_dir: Path | None = None, **keys: str) -> Target:
+        """The suites' target of the environment (see ops/config/site_target.py)."""
+        return site_target(self, env_name, report_dir, **keys)
 
     def mask_env_secrets(self, env: Environment) -> None:
         """Every secret value of the environment's .env is masked in whatever the host reports."""
@@ -160,14 +176,16 @@ def _check_tls(tls: object) -> bool | str | dict:
         if isinstance(tls, dict) else (str(Path(tls).expanduser()) if isinstance(tls, str) else tls)
 
 
-def make_host(spec: str | None, key_file: str | None = None, known_hosts: str | None = None) -> Host:
+def make_host(spec: str | None, key_file: str | None = None, known_hosts: str | None = None,
+              secrets: tuple[str, ...] = ()) -> Host:
+    """``local`` (or nothing): this machine; ``user@host[:port]``: that server over SSH."""
     if not spec or spec == "local":
-        return LocalHost()
+        return LocalHost(secrets)
     target, _, port = spec.rpartition(":") if spec.count(":") == 1 else (spec, "", "")
     user, _, hostname = target.rpartition("@")
     return SshHost(hostname, user=user or None, port=int(port or 22),
                    key_file=Path(key_file).expanduser() if key_file else None,
-                   known_hosts=Path(known_hosts).expanduser() if known_hosts else None)
+                   known_hosts=Path(known_hosts).expanduser() if known_hosts else None, secrets=secrets)
 
 
 def load_site(path: Path, **overrides) -> Site:
@@ -183,11 +201,14 @@ def load_site(path: Path, **overrides) -> Site:
             host=host, root=cfg["root"], staging_compose=Path(cfg["staging_compose"]).expanduser(),
             new_images=cfg["new_images"], gateway_urls=cfg["gateway_urls"],
             probe_username=probe["username"], probe_conversation=probe["conversation"],
-            probe_password=secrets.get("PROBE_PASSWORD", ""), tls=_check_tls(cfg.get("tls", True)),
+            probe_password=Secret(secrets.get("PROBE_PASSWORD", "")), tls=_check_tls(cfg.get("tls", True)),
             api_prefixes=cfg.get("api_prefixes") or {"old": "/api", "new": "/api/v1"},
             optional_services=tuple(cfg.get("optional_services", ())),
             schema=Path(cfg["schema"]).expanduser() if cfg.get("schema") else None,
             plan=Path(cfg["plan"]).expanduser() if cfg.get("plan") else None,
+            ssh=cfg.get("ssh") or "local",
+            ssh_key=str(Path(cfg["ssh_key"]).expanduser()) if cfg.get("ssh_key") else "",
+            suite=SuiteSettings.read(cfg.get("suite") or {}, secrets),
             **{k: cfg[k] for k in ("database", "next_database", "staging_database", "staging_legacy_database",
                                    "staging_files", "uploads_volumes") if k in cfg},
             **overrides)
