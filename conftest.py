@@ -119,7 +119,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if call.excinfo is not None and target.scrub(str(call.excinfo.value)) != str(call.excinfo.value):
         # Allure reads the exception itself; hand it a scrubbed one.
         call.excinfo = pytest.ExceptionInfo.from_exception(
-            AssertionError(target.scrub(str(call.excinfo.value)))
+            AssertionError(target.scrub(str(call.excinfo.value))).with_traceback(call.excinfo.tb)
         )
 
 

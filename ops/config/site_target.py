@@ -32,9 +32,10 @@ MONGODB_PORT = 27017
 class SuiteSettings:
     """The site file's ``suite`` section (every entry optional)."""
 
-    frontend_urls: Mapping[str, str] = field(default_factory=dict)
-    translator_urls: Mapping[str, str] = field(default_factory=dict)
-    redis_ui_urls: Mapping[str, str] = field(default_factory=dict)
+    # per environment; a URL may carry a password (an admin UI's basic auth): kept out of the repr
+    frontend_urls: Mapping[str, str] = field(default_factory=dict, repr=False)
+    translator_urls: Mapping[str, str] = field(default_factory=dict, repr=False)
+    redis_ui_urls: Mapping[str, str] = field(default_factory=dict, repr=False)
     admin_ui_user: str = ""
     admin_ui_password: Secret = Secret("")
     accounts: tuple[Account, ...] = ()
