@@ -3,7 +3,7 @@
 ``pytest -m staging`` / ``pytest -m production`` select the suites (markers registered in
 pyproject.toml; the default run excludes them). The target comes from ``--target-env FILE``,
 else ``.env.<staging|production>`` when the marker expression names one and the file exists,
-else the ``CHECK_*`` environment variables alone (see .env.template and ops/config.py).
+else the ``CHECK_*`` environment variables alone (see .env.template and ops/config/target.py).
 
 A suite run writes Allure results to reports/allure-results (unless ``--alluredir`` says
 otherwise), with ``environment.properties`` (target, versions; never a secret) and

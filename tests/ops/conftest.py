@@ -1,8 +1,9 @@
-"""Fixtures of the ops tests: a loopback sshd with generated keys, and hosts to run the same tests on."""
+"""Fixtures of the ops tests: a loopback sshd with generated keys, hosts to run the same tests on, site files."""
 
 from __future__ import annotations
 
 import getpass
+import json
 import shutil
 import socket
 import subprocess
@@ -84,3 +85,24 @@ def host(request: pytest.FixtureRequest) -> Host:
     h = request.getfixturevalue("sshd").host()
     yield h
     h.close()
+
+
+@pytest.fixture
+def site_file(tmp_path: Path):
+    """``site_file(secrets={...}, **settings)``: a site file of a server on this machine, with its secrets file."""
+
+    def write(secrets: dict[str, str] | None = None, **changes) -> Path:
+        secrets = secrets or {"PROBE_PASSWORD": "pw-of-the-probe"}
+        secrets_file = tmp_path / "secrets.env"
+        secrets_file.write_text("".join(f"{key}={value}\n" for key, value in secrets.items()))
+        cfg = {"ssh": "local", "root": "/opt/meeshy", "staging_compose": str(tmp_path / "staging.yml"),
+               "new_images": {"GATEWAY_IMAGE": "g:new", "TRANSLATOR_IMAGE": "t:new", "FRONTEND_IMAGE": "f:new"},
+               "gateway_urls": {"production": "https://gate.meeshy.me",
+                                "staging": "https://gate.staging.meeshy.me:8443"},
+               "probe": {"username": "probe_user", "conversation": "0" * 24}, "secrets_file": str(secrets_file),
+               **changes}
+        path = tmp_path / "site.json"
+        path.write_text(json.dumps(cfg))
+        return path
+
+    return write

@@ -19,21 +19,8 @@ def test_ps_json_is_read_in_both_of_compose_v2s_formats():
     assert parse_ps("") == []
 
 
-def _site_file(tmp_path, **changes) -> tuple:
-    secrets = tmp_path / "secrets.env"
-    secrets.write_text("PROBE_PASSWORD=pw-of-the-probe\n")
-    cfg = {"ssh": "local", "root": "/opt/meeshy", "staging_compose": str(tmp_path / "staging.yml"),
-           "new_images": {"GATEWAY_IMAGE": "g:new", "TRANSLATOR_IMAGE": "t:new", "FRONTEND_IMAGE": "f:new"},
-           "gateway_urls": {"production": "https://gate.meeshy.me", "staging": "https://gate.staging.meeshy.me:8443"},
-           "probe": {"username": "probe_user", "conversation": "0" * 24}, "secrets_file": str(secrets), **changes}
-    path = tmp_path / "site.json"
-    path.write_text(json.dumps(cfg))
-    return path, secrets
-
-
-def test_a_site_file_gives_the_real_servers_layout(tmp_path):
-    path, _ = _site_file(tmp_path)
-    site = load_site(path)
+def test_a_site_file_gives_the_real_servers_layout(site_file):
+    site = load_site(site_file())
     assert (site.production.project, site.production.directory, site.production.database_service) == \
         ("meeshy", "/opt/meeshy", "database")
     assert (site.staging.project, site.staging.directory, site.staging.database_service) == \
@@ -42,14 +29,12 @@ def test_a_site_file_gives_the_real_servers_layout(tmp_path):
     assert "pw-of-the-probe" not in repr(site) and site.host.mask("x pw-of-the-probe") == f"x {MASK}"
 
 
-def test_the_tls_opt_out_is_said(tmp_path):
-    path, _ = _site_file(tmp_path, tls=False)
-    assert "NOT verified" in load_site(path).tls_note()
+def test_the_tls_opt_out_is_said(site_file):
+    assert "NOT verified" in load_site(site_file(tls=False)).tls_note()
 
 
-def test_tls_is_chosen_per_environment_and_said_for_each(tmp_path):
-    path, _ = _site_file(tmp_path, tls={"staging": False})
-    site = load_site(path)
+def test_tls_is_chosen_per_environment_and_said_for_each(site_file):
+    site = load_site(site_file(tls={"staging": False}))
     assert (site.tls_for("production"), site.tls_for("staging")) == (True, False)
     assert site.tls_note() == ("production: TLS verified; staging: TLS certificates NOT verified (the operator's "
                                "explicit opt-out in the site file)")
@@ -57,10 +42,9 @@ def test_tls_is_chosen_per_environment_and_said_for_each(tmp_path):
 
 @pytest.mark.parametrize("tls, message", [({"stagng": False}, "tls is true, false"), (3, "tls is true, false"),
                                           ({"staging": "/nowhere/ca.pem"}, "CA file /nowhere/ca.pem")])
-def test_a_wrong_tls_setting_is_a_clear_error(tmp_path, tls, message):
-    path, _ = _site_file(tmp_path, tls=tls)
+def test_a_wrong_tls_setting_is_a_clear_error(site_file, tls, message):
     with pytest.raises(OpsError, match=message):
-        load_site(path)
+        load_site(site_file(tls=tls))
 
 
 @pytest.mark.parametrize("change, message", [
@@ -68,10 +52,9 @@ def test_a_wrong_tls_setting_is_a_clear_error(tmp_path, tls, message):
     ({"probe": {"username": "u"}}, "not usable"),
     ({"secrets_file": None}, "no PROBE_PASSWORD"),
 ])
-def test_an_incomplete_site_file_is_a_clear_error(tmp_path, change, message):
-    path, _ = _site_file(tmp_path, **change)
+def test_an_incomplete_site_file_is_a_clear_error(site_file, change, message):
     with pytest.raises(OpsError, match=message):
-        load_site(path)
+        load_site(site_file(**change))
 
 
 def test_a_missing_site_file_is_a_clear_error(tmp_path):

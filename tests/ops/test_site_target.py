@@ -26,19 +26,16 @@ class StubEngine:
         return {"uploads": f"{env.project}_uploads"}
 
 
-def _site(tmp_path, suite=SUITE, secrets=PASSWORDS):
-    (tmp_path / "secrets.env").write_text("".join(f"{k}={v}\n" for k, v in secrets.items()))
-    root = tmp_path / "opt"
-    cfg = {"ssh": "local", "root": str(root), "staging_compose": str(tmp_path / "staging.yml"),
-           "new_images": {"GATEWAY_IMAGE": "g:new", "TRANSLATOR_IMAGE": "t:new", "FRONTEND_IMAGE": "f:new"},
-           "gateway_urls": {"production": "https://gate.meeshy.me", "staging": "https://gate.staging.meeshy.me:8443"},
-           "tls": {"staging": False}, "optional_services": ["p3x-redis-ui"],
-           "probe": {"username": "probe", "conversation": "a" * 24}, "secrets_file": str(tmp_path / "secrets.env"),
-           "suite": suite}
-    (tmp_path / "site.json").write_text(json.dumps(cfg))
-    site = load_site(tmp_path / "site.json")
-    site.engine = StubEngine()
-    return site
+@pytest.fixture
+def make_site(site_file, tmp_path):
+    def make(suite=SUITE, secrets=PASSWORDS):
+        path = site_file(secrets, root=str(tmp_path / "opt"), tls={"staging": False},
+                         optional_services=["p3x-redis-ui"], suite=suite)
+        site = load_site(path)
+        site.engine = StubEngine()
+        return site
+
+    return make
 
 
 def _server_reports(site, tmp_path):
@@ -50,8 +47,8 @@ def _server_reports(site, tmp_path):
     site.write_state(f"{site.production.state_dir}/switch.json", {"counts_report": str(tmp_path / "counts.json")})
 
 
-def test_a_site_gives_each_environment_its_target(tmp_path):
-    site = _site(tmp_path)
+def test_a_site_gives_each_environment_its_target(make_site):
+    site = make_site()
     staging, production = site.target("staging"), site.target("production", CHECK_HTTP_TIMEOUT_S="30")
     assert staging.name == "staging" and production.name == "production"
     assert staging.get("CHECK_GATEWAY_URL") == "https://gate.staging.meeshy.me:8443"
@@ -70,8 +67,8 @@ def test_a_site_gives_each_environment_its_target(tmp_path):
     assert production.get("CHECK_HTTP_TIMEOUT_S") == "30"  # what the caller adds wins
 
 
-def test_no_password_of_the_site_shows_in_the_target_the_site_or_what_is_masked(tmp_path):
-    site = _site(tmp_path)
+def test_no_password_of_the_site_shows_in_the_target_the_site_or_what_is_masked(make_site):
+    site = make_site()
     target = site.target("staging")
     shown = json.dumps(target.public_properties()) + repr(target) + repr(site) + str(target.accounts)
     output = " ".join(PASSWORDS.values()) + " GET https://admin:in-url-Pw-5@redis.staging.meeshy.me"
@@ -83,16 +80,16 @@ def test_no_password_of_the_site_shows_in_the_target_the_site_or_what_is_masked(
     assert target.public_properties()["CHECK_REDIS_UI_URL"] == f"https://admin:{MASK}@redis.staging.meeshy.me"
 
 
-def test_the_target_file_is_private_and_reads_back_the_same(tmp_path):
-    site = _site(tmp_path)
+def test_the_target_file_is_private_and_reads_back_the_same(make_site, tmp_path):
+    site = make_site()
     target = site.target("production")
     path = target.write(tmp_path / "production.env")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert load_target(path, environ={}).values == target.values
 
 
-def test_the_reports_are_fetched_and_production_compares_with_the_counts_at_the_switch(tmp_path):
-    site = _site(tmp_path)
+def test_the_reports_are_fetched_and_production_compares_with_the_counts_at_the_switch(make_site, tmp_path):
+    site = make_site()
     _server_reports(site, tmp_path)
     reports = tmp_path / "reports"
     staging, production = site.target("staging", reports), site.target("production", reports)
@@ -102,14 +99,14 @@ def test_the_reports_are_fetched_and_production_compares_with_the_counts_at_the_
     assert site.target("staging").get("CHECK_MIGRATION_REPORT") is None  # no report dir: nothing fetched
 
 
-def test_a_suite_account_without_its_password_and_an_unknown_environment_are_clear_errors(tmp_path):
+def test_a_suite_account_without_its_password_and_an_unknown_environment_are_clear_errors(make_site):
     with pytest.raises(OpsError, match="suite account bob: no ACCOUNT_2_PASSWORD"):
-        _site(tmp_path, secrets={k: v for k, v in PASSWORDS.items() if k != "ACCOUNT_2_PASSWORD"})
+        make_site(secrets={k: v for k, v in PASSWORDS.items() if k != "ACCOUNT_2_PASSWORD"})
     with pytest.raises(OpsError, match="no environment 'prod'"):
-        _site(tmp_path).target("prod")
+        make_site().target("prod")
 
 
-def test_a_site_without_a_suite_section_gives_what_the_steps_know(tmp_path):
-    target = _site(tmp_path, suite={}, secrets={"PROBE_PASSWORD": "probe-Pw-1"}).target("staging")
+def test_a_site_without_a_suite_section_gives_what_the_steps_know(make_site):
+    target = make_site(suite={}, secrets={"PROBE_PASSWORD": "probe-Pw-1"}).target("staging")
     assert target.accounts == [] and target.get("CHECK_ADMIN_UI_PASSWORD") is None
     assert target.missing("CHECK_GATEWAY_URL", "CHECK_MONGODB_TUNNEL", "CHECK_COMPOSE_PROJECT") == []
