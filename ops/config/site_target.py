@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING
 
 from ops.config.secrets import Secret
 from ops.config.target import Account, Target, account_keys
+from ops.db import MONGODB_PORT
 
 if TYPE_CHECKING:
     from ops.config.site import Site
 
 IMAGE_KEYS = ("GATEWAY_IMAGE", "TRANSLATOR_IMAGE", "FRONTEND_IMAGE")  # the .env's keys of the app's images
-MONGODB_PORT = 27017
 
 
 @dataclass(frozen=True)

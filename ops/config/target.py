@@ -3,7 +3,8 @@
 A target is a set of ``CHECK_*`` keys (documented one by one in ``KEYS`` and in ``.env.template``).
 The environment wins over the file, so a CI can override one key without editing the file.
 Values of secret keys are wrapped in ``Secret``: printing, logging or formatting one shows
-``********``; only ``.reveal()`` gives the value, at the place it is sent.
+``********``; only ``.reveal()`` gives the value, at the place it is sent. A site gives the target of
+each of its environments (``Site.target``); ``Target.write`` keeps one as a 0600 file.
 
 >>> target = load_target(Path(".env.staging"))
 >>> target.get("CHECK_GATEWAY_URL")        # None when the key is absent
@@ -207,7 +208,6 @@ class Target:
             ):
                 shown[key] = self.scrub(value)
         return shown
-
 
     def write(self, path: Path) -> Path:
         """The target as a ``CHECK_*`` file (created 0600: it holds the passwords) that ``load_target`` reads."""
