@@ -72,6 +72,10 @@ class Summary:
             phase.seconds = round(time.monotonic() - started, 2)
 
 
+def _phase_seconds(state: dict) -> str:
+    return " / ".join(str(phase["seconds"]) for phase in state["phases"].values())
+
+
 def _suite_result(state: dict) -> str:
     return f"{'passed' if state.get('passed') else 'FAILED'}: {state.get('summary', '')}"
 
@@ -154,6 +158,7 @@ def _run(summary: Summary, site, replica, seed: int, rollback_drill: bool, repor
             stream.stop()
             stream.save(report_dir / "writes-window.json")
         summary.suites["staging"] = _suite_result(result)
+        summary.figures[f"staging suite: checks (-n {workers}) / load checks (s)"] = _phase_seconds(result)
         summary.figures["writes in the window"] = len(stream.records)
         if stream.errors:
             raise AssertionError(f"{len(stream.errors)} writes to the old production failed: {stream.errors[:3]}")
@@ -180,6 +185,7 @@ def _run(summary: Summary, site, replica, seed: int, rollback_drill: bool, repor
         env_file = target.write(targets / "production.env")
         result = validate(site, "production", report_dir, env_file, workers)
         summary.suites["production"] = _suite_result(result)
+        summary.figures[f"production suite: checks (-n {workers}) / load checks (s)"] = _phase_seconds(result)
         p.detail = f"suite {result['summary']}"
     with summary.phase("every recorded write in the new production") as p:
         with reach(site.host, site.database_address(site.production), site.next_database) as url, \
