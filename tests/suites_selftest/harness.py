@@ -16,10 +16,12 @@ from urllib.parse import unquote
 
 import pymongo
 
+import meeshy_checks
 from rehearsal.seed_accounts import TEST_COMMUNITY_IDENTIFIER, TEST_CONVERSATION_IDENTIFIER, by_username
 from sandbox.gateway.uploads import FILE_ROUTE
 
 ROOT = Path(__file__).resolve().parents[2]
+CHECKS = Path(meeshy_checks.__file__).resolve().parent  # the suites' package, where it is installed
 HERE = Path(__file__).resolve().parent
 SUITE_ACCOUNTS = ("alice_fr", "bob_en", "carlos_es", "maria_pt")
 # Members of the test conversation speak these besides French (rehearsal/seed_accounts.py).
@@ -132,7 +134,7 @@ def run_suite(
         "--basetemp",
         str(work / "tmp"),
         *extra_args,
-        *(select or [str(ROOT / "tests" / "suites")]),
+        *(select or ["--pyargs", "meeshy_checks"]),
     ]
     child_env = {k: v for k, v in os.environ.items() if not k.startswith(("CHECK_", "PYTEST_XDIST"))}
     child_env.update(env)
