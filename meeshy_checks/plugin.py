@@ -1,9 +1,10 @@
 """The pytest plugin of the verification suites: their target and their Allure results.
 
 Installed with meeshy-ops (entry point ``pytest11``), it loads into every pytest run of the
-environment, so until the checks are run it only adds ``--target-env`` and registers the suites'
-markers; the checks' fixtures live in the package's conftest and reach no other test.
-``pytest --pyargs meeshy_checks -m staging`` / ``-m production`` runs the suites from any directory.
+environment, so until a suite is selected (or ``--target-env`` given) it only adds that option and
+registers the suites' markers; the checks' fixtures live in the package's conftest and reach no
+other test. ``pytest --pyargs meeshy_checks -m staging`` / ``-m production`` runs the suites from
+any directory.
 The target comes from ``--target-env FILE``, else ``.env.<staging|production>`` in the current
 directory when the marker expression names one and the file exists, else the ``CHECK_*``
 environment variables alone (see .env.template and ops/config.py).
