@@ -1,18 +1,19 @@
-"""The pytest plugin of the verification suites: their target and their Allure results.
+"""The suites' pytest plugin: the target of the verification suites, and their Allure results.
 
-Installed with meeshy-ops (entry point ``pytest11``), it loads into every pytest run of the
-environment, so until a suite is selected (or ``--target-env`` given) it only adds that option and
-registers the suites' markers; the checks' fixtures live in the package's conftest and reach no
-other test. ``pytest --pyargs meeshy_checks -m staging`` / ``-m production`` runs the suites from
-any directory.
-The target comes from ``--target-env FILE``, else ``.env.<staging|production>`` in the current
-directory when the marker expression names one and the file exists, else the ``CHECK_*``
-environment variables alone (see .env.template and ops/config.py).
+``pytest -m staging`` / ``pytest -m production`` select the suites (markers registered here and in
+pyproject.toml; the project's default run excludes them). The target comes from ``--target-env FILE``,
+else ``.env.<staging|production>`` when the marker expression names one and the file exists,
+else the ``CHECK_*`` environment variables alone (see .env.template and ops/config.py).
 
-A suite run writes Allure results to reports/allure-results in the current directory (unless
-``--alluredir`` says otherwise), with ``environment.properties`` (target, versions; never a secret)
-and ``categories.json``. Every failure text is scrubbed of the target's secrets before any
-reporter sees it.
+A suite run writes Allure results to reports/allure-results (unless ``--alluredir`` says
+otherwise), with ``environment.properties`` (target, versions; never a secret) and
+``categories.json``. Every failure text is scrubbed of the target's secrets before any
+reporter sees it. Both paths are taken in the directory pytest runs in.
+
+Installed with meeshy-ops (entry point ``pytest11``), the plugin loads into every pytest run of the
+environment: until a suite is selected (or ``--target-env`` given) it only adds that option and the
+markers; the checks' fixtures live in the package's conftest and reach no other test.
+``pytest --pyargs meeshy_checks -m staging`` runs the suites from any directory.
 """
 
 from __future__ import annotations
