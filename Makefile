@@ -28,9 +28,9 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-# Playwright cannot download its browser here: Debian's Chromium stands in (sandbox/web/browser.py).
+# Playwright cannot download its browser here: Debian's Chromium stands in (meeshy_checks/checklib/chromium.py).
 chromium: $(VENV)/.installed
-	@test -x /usr/bin/chromium || $(BIN)/python -c 'import sys; from sandbox.web.browser import playwright_chromium_installed as p; sys.exit(not p())' \
+	@test -x /usr/bin/chromium || $(BIN)/python -c 'import sys; from meeshy_checks.checklib.chromium import playwright_chromium_installed as p; sys.exit(not p())' \
 		|| (apt-get update -qq && apt-get install -y -qq chromium)
 
 # FerretDB's PostgreSQL backend: Debian's server, run as a private cluster (rehearsal/embedded_db_postgres.py).

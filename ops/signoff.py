@@ -3,7 +3,7 @@
 Read from what the suites leave (allure-pytest's ``*-result.json``, ``environment.properties``, the
 attachments of the real-time and load checks) and from the switch's report (``state/switch.json``).
 A failed or broken check is a **regression** (the suites report a defect of the deployed version
-that they know, from ``tests/suites/known_defects.toml``, as an xfail whose reason starts with
+that they know, from ``meeshy_checks/known_defects.toml``, as an xfail whose reason starts with
 ``KNOWN DEFECT``: those are listed apart with their evidence, never counted as regressions). The
 page is markdown, with the real-time latency plotted in an SVG beside it; never a secret.
 """

@@ -13,6 +13,7 @@ from ops.errors import OpsError
 from ops.paths import ROOT
 
 SUITE_TIMEOUT_S = 1200
+CHECKS_PACKAGE = "meeshy_checks"  # the suites, installed with meeshy-ops (its pytest plugin)
 
 
 def validate(site: Site, env_name: str, report_dir: Path, target_env: Path | None = None,
@@ -75,7 +76,7 @@ def _run_phase(site: Site, env_name: str, phase: str, marks: str, workers: int, 
         f"--alluredir={results}", *(["--clean-alluredir"] if clean else []), f"--junitxml={junit}",
         *(["--target-env", str(target_env)] if target_env else []),
         *(["-n", str(workers)] if workers else []),
-        str(ROOT / "tests" / "suites"),
+        "--pyargs", CHECKS_PACKAGE,
     ]
     started = datetime.now(UTC)
     site.echo(f"suite {env_name}, {phase}: pytest -m '{marks}'" + (f" -n {workers}" if workers else ""))

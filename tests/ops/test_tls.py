@@ -6,17 +6,13 @@ from __future__ import annotations
 import http.server
 import ssl
 import subprocess
-import sys
 import threading
 
 import pytest
 
+from meeshy_checks.checklib.http import Api
 from ops.errors import OpsError
-from ops.paths import ROOT
 from ops.stack import http_ok, wait_healthy
-
-sys.path.insert(0, str(ROOT / "tests" / "suites"))  # the suites' helpers, as their own conftest sees them
-from checklib.http import Api  # noqa: E402
 
 
 class _Health(http.server.BaseHTTPRequestHandler):

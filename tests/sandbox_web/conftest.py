@@ -14,11 +14,11 @@ import requests
 from bson import ObjectId
 from playwright.sync_api import BrowserContext, Page, expect
 
+from meeshy_checks.checklib.chromium import launch_args
 from rehearsal.embedded_db import Server
 from rehearsal.seed_accounts import TEST_CONVERSATION_IDENTIFIER, by_username
 from sandbox import stack as stack_runner
 from sandbox.fixture import write_fixture
-from sandbox.web.browser import launch_args
 
 HTTP_TIMEOUT = 10
 # Each expectation polls until this deadline: generous, as CI shares two cores among many processes.

@@ -16,6 +16,7 @@ from urllib.parse import unquote
 
 import pymongo
 
+import meeshy_checks
 from ops.config import Account, Secret, account_keys
 from rehearsal.seed_accounts import (
     SUITE_ACCOUNTS,
@@ -27,6 +28,7 @@ from rehearsal.seed_accounts import (
 from sandbox.gateway.uploads import FILE_ROUTE
 
 ROOT = Path(__file__).resolve().parents[2]
+CHECKS = Path(meeshy_checks.__file__).resolve().parent  # the suites' package, where it is installed
 HERE = Path(__file__).resolve().parent
 
 
@@ -134,7 +136,7 @@ def run_suite(
         "--basetemp",
         str(work / "tmp"),
         *extra_args,
-        *(select or [str(ROOT / "tests" / "suites")]),
+        *(select or ["--pyargs", "meeshy_checks"]),
     ]
     child_env = {k: v for k, v in os.environ.items() if not k.startswith(("CHECK_", "PYTEST_XDIST"))}
     child_env.update(env)

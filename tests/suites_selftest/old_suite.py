@@ -3,7 +3,8 @@
 The self-tests of the fidelity findings (``reference/fidelity.md``) run the old checks against
 today's sandbox. Nothing old is committed: the files are read from the repository's history at run
 time (``git show``) into a temporary directory, with the root conftest of that commit, so the old
-checks run exactly as they were (with today's ``ops`` package, which they import).
+checks run exactly as they were (with today's ``ops`` package, which they import; a module they
+import that has moved since is imported from where it is now, ``MOVED``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from harness import ROOT
 # The last commit before the suites were pinned to d5983046 (1eb2a5b).
 BEFORE_THE_FIX = "51afba1"
 PATHS = ("conftest.py", "tests/suites")
+# Modules of today's packages the old files import, by their old name -> their name now.
+MOVED = {b"from sandbox.web.browser import": b"from meeshy_checks.checklib.chromium import"}
 
 
 class HistoryUnavailable(Exception):
@@ -44,9 +47,10 @@ def extract(dest: Path, commit: str = BEFORE_THE_FIX) -> Path:
     for name in files:
         path = dest / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(
-            subprocess.run(
-                ["git", "show", f"{commit}:{name}"], cwd=ROOT, capture_output=True, check=True, timeout=60
-            ).stdout
-        )
+        text = subprocess.run(
+            ["git", "show", f"{commit}:{name}"], cwd=ROOT, capture_output=True, check=True, timeout=60
+        ).stdout
+        for before, now in MOVED.items():
+            text = text.replace(before, now)
+        path.write_bytes(text)
     return dest

@@ -7,11 +7,11 @@ must still pass: the set of failed checks must be exactly the expected one.
 from __future__ import annotations
 
 import pytest
-from harness import ROOT, explain, run_suite
+from harness import CHECKS, explain, run_suite
 
 pytestmark = pytest.mark.slow
 
-MODULE = str(ROOT / "tests" / "suites" / "test_browser_checklist.py")
+MODULE = str(CHECKS / "test_browser_checklist.py")
 PROFILE = "test_profile_page_shows_the_account"
 TEXT = "test_text_message_from_the_composer"
 EMOJI = "test_emoji_message_from_the_composer"

@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.error import HTTPError
 
 import pytest
-from harness import ROOT, env_file_text, failure_texts, fake_docker_path, restore_uploads, run_suite
+from harness import CHECKS, ROOT, env_file_text, failure_texts, fake_docker_path, restore_uploads, run_suite
 from old_suite import BEFORE_THE_FIX, HistoryUnavailable, extract
 
 from rehearsal.seed_accounts import by_username
@@ -28,7 +28,6 @@ from sandbox import stack
 
 pytestmark = pytest.mark.slow
 
-SUITES = ROOT / "tests" / "suites"
 # The old checks' deadlines in these runs: a check that waits for what never comes waits this long.
 EXTRA = {"CHECK_EVENT_DEADLINE_S": "6", "CHECK_REALTIME_MESSAGES": "5"}
 
@@ -36,7 +35,7 @@ EXTRA = {"CHECK_EVENT_DEADLINE_S": "6", "CHECK_REALTIME_MESSAGES": "5"}
 @dataclass(frozen=True)
 class Finding:
     what: str
-    select: tuple[str, ...]  # files under tests/suites, then pytest options (-k)
+    select: tuple[str, ...]  # files of the checks (tests/suites in the old commit), then pytest options (-k)
     old_failures: dict[str, str]  # check -> regular expression its old failure text must match
     today: dict[str, str]  # check -> outcome of today's check (passed | known-defect | failed)
     today_text: dict[str, str] = field(default_factory=dict)  # check -> regex of today's text
@@ -190,7 +189,7 @@ def _explain(run) -> str:
 
 
 def _run_today(finding: Finding, env_file: Path, env: dict[str, str], work: Path):
-    run = run_suite(env_file, "staging", work, env, select=_selection(SUITES, finding))
+    run = run_suite(env_file, "staging", work, env, select=_selection(CHECKS, finding))
     assert run.outcomes == finding.today, "today's checks:\n" + _explain(run)
     texts = {**failure_texts(run.junit), **failure_texts(run.junit, ("skipped",))}
     for check, pattern in finding.today_text.items():
@@ -199,8 +198,9 @@ def _run_today(finding: Finding, env_file: Path, env: dict[str, str], work: Path
 
 
 def _run_old(finding: Finding, old: Path, env_file: Path, env: dict[str, str], work: Path):
-    # The old root conftest (of the commit) and the project's pytest settings (markers).
-    options = ("--rootdir", str(old), "-c", str(ROOT / "pyproject.toml"))
+    # The old root conftest (of the commit) and the project's pytest settings (markers); not today's
+    # plugin, whose --target-env the old conftest adds itself.
+    options = ("--rootdir", str(old), "-c", str(ROOT / "pyproject.toml"), "-p", "no:meeshy_checks")
     return run_suite(
         env_file, "staging", work, env, select=_selection(old / "tests" / "suites", finding), extra_args=options
     )

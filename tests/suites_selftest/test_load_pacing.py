@@ -3,17 +3,12 @@ where an unpaced load of the same size is answered 429 past the window's budget.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 import requests
 
+from meeshy_checks.checklib.load import run_load
 from rehearsal.seed_accounts import TEST_CONVERSATION_IDENTIFIER, by_username
 from sandbox import stack
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "suites"))
-from checklib.load import run_load  # noqa: E402
 
 LIMIT, WINDOW_S = 40, 3  # the real limiter's behaviour (fixed windows, 429 past the limit), in short
 

@@ -140,7 +140,7 @@ def test_a_regression_makes_the_page_no_go_with_its_sections_in_order(tmp_path):
     regressions = text.split("## Regressions (failed here)")[1].split("## Known defects")[0]
     assert "**production** Authentication / `test_api_login_profile_logout_login` (passed on staging)" in regressions
     known = text.split("## Known defects")[1].split("## Counts")[0]
-    # The known defect of both runs, with its evidence from tests/suites/known_defects.toml.
+    # The known defect of both runs, with its evidence from meeshy_checks/known_defects.toml.
     assert "| reactions-get-500 (d5983046) | production `test_reaction_is_acknowledged_and_reread`, staging" in known
     assert "routes/reactions.ts:360-369 (response schema: data is an array)" in known
     assert "| production | 3 | 1 | 1 | 0 |" in text and "| staging | 4 | 0 | 1 | 0 |" in text

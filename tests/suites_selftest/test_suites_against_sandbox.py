@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pymongo
 import pytest
 from bson import ObjectId
-from harness import ROOT, explain, run_suite
+from harness import CHECKS, explain, run_suite
 
 from ops.config import JWT
 from ops.host.ports import free_port
@@ -24,11 +24,9 @@ from rehearsal.seed_accounts import by_username
 
 pytestmark = pytest.mark.slow
 
-SUITES = ROOT / "tests" / "suites"
-
 
 def _files(*modules: str) -> list[str]:
-    return [str(SUITES / f"test_{m}.py") for m in modules]
+    return [str(CHECKS / f"test_{m}.py") for m in modules]
 
 
 # fault -> (sections run, checks that must fail; every other check run must pass or skip)
@@ -116,7 +114,7 @@ FAULTS: dict[str, tuple[list[str], set[str]]] = {
 }
 
 
-# The checks that meet a defect of d5983046 (tests/suites/known_defects.toml) on the real behaviour.
+# The checks that meet a defect of d5983046 (meeshy_checks/known_defects.toml) on the real behaviour.
 KNOWN_DEFECT_CHECKS = {
     "test_health::test_translator_is_ready_with_models_loaded",
     "test_health::test_frontend_answers",
@@ -212,7 +210,7 @@ def _production_keys(work: Path, migrated, healthy: bool) -> dict[str, str]:
 def test_production_checks_catch_a_bad_switch(sandbox, tmp_path, migrated):
     """A lost write, a staging URL in the config, an open database and no snapshot: each check fails."""
     env_file, env = sandbox("bad-switch", extra=_production_keys(tmp_path, migrated, healthy=False))
-    run = run_suite(env_file, "production", tmp_path / "run", env, select=[str(SUITES / "test_production_only.py")])
+    run = run_suite(env_file, "production", tmp_path / "run", env, select=[str(CHECKS / "test_production_only.py")])
     assert run.failed == {
         "test_production_only::test_writes_after_t0_are_present",
         "test_production_only::test_production_config_names_no_staging",

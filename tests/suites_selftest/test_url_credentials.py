@@ -33,8 +33,8 @@ def test_a_url_password_never_reaches_the_results_the_sign_off_or_the_html(tmp_p
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CHECK_")}
     suite = subprocess.run([sys.executable, "-m", "pytest", "-m", "staging", "--target-env", str(env_file),
                             "--alluredir", str(results), "-k", "mongodb-ui", "-p", "no:cacheprovider",
-                            "tests/suites/test_health.py"], cwd=ROOT, env=environ, capture_output=True, text=True,
-                           timeout=300)
+                            "--pyargs", "meeshy_checks.test_health"], cwd=ROOT, env=environ, capture_output=True,
+                           text=True, timeout=300)
     assert "1 failed" in suite.stdout, suite.stdout[-2000:]  # nothing answers there: the check fails
     assert PASSWORD not in suite.stdout + suite.stderr
     assert "target.CHECK_MONGO_UI_URL=http://admin:********@127.0.0.1" in (

@@ -6,7 +6,8 @@ import time
 
 import allure
 import pytest
-from checklib.realtime import SOCKET_GROUP, send_message
+
+from meeshy_checks.checklib.realtime import SOCKET_GROUP, send_message
 
 pytestmark = [pytest.mark.staging, pytest.mark.production, allure.feature("Messaging"), SOCKET_GROUP]
 

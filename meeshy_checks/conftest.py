@@ -1,6 +1,6 @@
 """Fixtures of the verification suites, from the widest scope down.
 
-The suites read only the target (root conftest, ``CHECK_*`` keys). A check whose key is absent
+The suites read only the target (plugin.py, ``CHECK_*`` keys). A check whose key is absent
 is skipped with a reason naming the key. Each account logs in once per run (the gateway allows
 5 logins per 15 minutes): tokens are shared between xdist workers through a private file.
 Every test that writes tags what it writes with ``[meeshy-ops-check <run-id>]`` and removes it
@@ -19,10 +19,12 @@ from pathlib import Path
 
 import allure
 import pytest
-from checklib import defects
-from checklib.http import Api
-from checklib.realtime import RealtimeClient
 
+from meeshy_checks.checklib import defects
+from meeshy_checks.checklib.chromium import launch_args
+from meeshy_checks.checklib.http import Api
+from meeshy_checks.checklib.realtime import RealtimeClient
+from meeshy_checks.plugin import target_of
 from ops.config import Account, Target
 
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
@@ -41,6 +43,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 # --- target keys ------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def target(pytestconfig: pytest.Config) -> Target:
+    return target_of(pytestconfig)
+
+
 @pytest.fixture(scope="session")
 def need(target: Target) -> Callable[..., None]:
     """``need("CHECK_X", ...)`` skips the test, naming every absent key."""
@@ -270,9 +277,7 @@ def connect_socket(
 # --- browser ------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    """Debian's Chromium when Playwright's own build is absent (see sandbox/web/browser.py)."""
-    from sandbox.web.browser import launch_args
-
+    """Debian's Chromium when Playwright's own build is absent (see checklib/chromium.py)."""
     return {**browser_type_launch_args, **launch_args()}
 
 

@@ -7,10 +7,11 @@ import time
 
 import allure
 import pytest
-from checklib.browser import login
-from checklib.evidence import attach_json, attach_text
-from checklib.realtime import SOCKET_GROUP, send_message
-from checklib.stats import plot_svg, summary_ms, table_markdown
+
+from meeshy_checks.checklib.browser import login
+from meeshy_checks.checklib.evidence import attach_json, attach_text
+from meeshy_checks.checklib.realtime import SOCKET_GROUP, send_message
+from meeshy_checks.checklib.stats import plot_svg, summary_ms, table_markdown
 
 pytestmark = [pytest.mark.staging, pytest.mark.production, allure.feature("Real time"), SOCKET_GROUP]
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import allure
 import pytest
-from checklib.reports import collection_counts, load_report, passed
+
+from meeshy_checks.checklib.reports import collection_counts, load_report, passed
 
 pytestmark = [pytest.mark.staging, allure.feature("Migration reports")]
 

@@ -6,9 +6,10 @@ import time
 
 import allure
 import pytest
-from checklib.evidence import attach_json
-from checklib.http import poll
-from checklib.realtime import SOCKET_GROUP, EventTimeout, send_message
+
+from meeshy_checks.checklib.evidence import attach_json
+from meeshy_checks.checklib.http import poll
+from meeshy_checks.checklib.realtime import SOCKET_GROUP, EventTimeout, send_message
 
 pytestmark = [pytest.mark.staging, pytest.mark.production, allure.feature("Translation"), SOCKET_GROUP]
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import allure
 import pytest
-from checklib.evidence import attach_json, attach_text
-from checklib.hosts import Compose, local_logs_since, open_host
+
+from meeshy_checks.checklib.evidence import attach_json, attach_text
+from meeshy_checks.checklib.hosts import Compose, local_logs_since, open_host
 
 pytestmark = [pytest.mark.staging, pytest.mark.production, allure.feature("Services")]
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import allure
 import pytest
-from checklib import samples
+
+from meeshy_checks.checklib import samples
 
 pytestmark = [pytest.mark.staging, pytest.mark.production, allure.feature("Uploads")]
 

@@ -11,8 +11,9 @@ import allure
 import pymongo
 import pytest
 from bson import ObjectId
-from checklib.hosts import mongodb_url, open_host
 from pymongo.errors import OperationFailure, PyMongoError
+
+from meeshy_checks.checklib.hosts import mongodb_url, open_host
 
 pytestmark = [pytest.mark.production, allure.feature("Production switch")]
 

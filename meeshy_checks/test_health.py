@@ -5,8 +5,9 @@ from __future__ import annotations
 import allure
 import pytest
 import requests
-from checklib.evidence import attach_json
-from checklib.http import Api, poll
+
+from meeshy_checks.checklib.evidence import attach_json
+from meeshy_checks.checklib.http import Api, poll
 
 pytestmark = [pytest.mark.staging, pytest.mark.production, allure.feature("Health")]
 

@@ -60,7 +60,7 @@ def logged_in_username(page) -> str | None:
     }""")
 
 
-# --- the runbook's manual checklist in the browser (tests/suites/test_browser_checklist.py) ---------
+# --- the runbook's manual checklist in the browser (meeshy_checks/test_browser_checklist.py) ---------
 # Selectors are the deployed version's (d5983046, apps/web): see sandbox/web/README.md for file:line.
 COMPOSER = "textarea.expandable-textarea"  # message-composer.tsx:417-436, no aria-label
 FILE_INPUT = "input[type=file][aria-label^='Sélectionner des fichiers']"  # message-composer.tsx:535-544

@@ -13,8 +13,10 @@ import re
 
 import allure
 import pytest
-from checklib import samples
-from checklib.browser import (
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from meeshy_checks.checklib import samples
+from meeshy_checks.checklib.browser import (
     ADD_REACTION,
     COMPOSER,
     FILE_INPUT,
@@ -27,10 +29,9 @@ from checklib.browser import (
     open_conversation,
     send_from_composer,
 )
-from checklib.evidence import attach_json
-from checklib.http import poll
-from checklib.realtime import SOCKET_GROUP
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from meeshy_checks.checklib.evidence import attach_json
+from meeshy_checks.checklib.http import poll
+from meeshy_checks.checklib.realtime import SOCKET_GROUP
 
 # Pages hold a socket of their account: they take turns with the socket checks (checklib/realtime.py).
 pytestmark = [pytest.mark.staging, pytest.mark.production, SOCKET_GROUP]

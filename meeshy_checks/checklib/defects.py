@@ -1,4 +1,4 @@
-"""Known defects of the deployed version (tests/suites/known_defects.toml), as the checks meet them.
+"""Known defects of the deployed version (meeshy_checks/known_defects.toml), as the checks meet them.
 
 A check that sees a defect calls ``known_defects.meet(id, what_was_seen)``, goes on testing the
 capability another way, and ends with ``known_defects.conclude()``: a met, listed defect makes the

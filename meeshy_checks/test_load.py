@@ -6,9 +6,10 @@ import time
 
 import allure
 import pytest
-from checklib.evidence import attach_text
-from checklib.load import run_load
-from checklib.realtime import SOCKET_GROUP
+
+from meeshy_checks.checklib.evidence import attach_text
+from meeshy_checks.checklib.load import run_load
+from meeshy_checks.checklib.realtime import SOCKET_GROUP
 
 # `load`: run after every other check (validate gives them an invocation of their own; the suites'
 # conftest orders them last otherwise). In the sockets' group so that the load never runs during the

@@ -1,14 +1,19 @@
-"""Root conftest: the target of the verification suites, and their Allure results.
+"""The suites' pytest plugin: the target of the verification suites, and their Allure results.
 
-``pytest -m staging`` / ``pytest -m production`` select the suites (markers registered in
-pyproject.toml; the default run excludes them). The target comes from ``--target-env FILE``,
+``pytest -m staging`` / ``pytest -m production`` select the suites (markers registered here and in
+pyproject.toml; the project's default run excludes them). The target comes from ``--target-env FILE``,
 else ``.env.<staging|production>`` when the marker expression names one and the file exists,
 else the ``CHECK_*`` environment variables alone (see .env.template and ops/config/target.py).
 
 A suite run writes Allure results to reports/allure-results (unless ``--alluredir`` says
 otherwise), with ``environment.properties`` (target, versions; never a secret) and
 ``categories.json``. Every failure text is scrubbed of the target's secrets before any
-reporter sees it.
+reporter sees it. Both paths are taken in the directory pytest runs in.
+
+Installed with meeshy-ops (entry point ``pytest11``), the plugin loads into every pytest run of the
+environment: until a suite is selected (or ``--target-env`` given) it only adds that option and the
+markers; the checks' fixtures live in the package's conftest and reach no other test.
+``pytest --pyargs meeshy_checks -m staging`` runs the suites from any directory.
 """
 
 from __future__ import annotations
@@ -24,12 +29,16 @@ import pytest
 from ops.config import Target, load_target
 from ops.errors import OpsError
 
-ROOT = Path(__file__).resolve().parent
-DEFAULT_ALLURE_DIR = ROOT / "reports" / "allure-results"
+DEFAULT_ALLURE_DIR = Path("reports") / "allure-results"  # under the directory pytest runs in
+MARKERS = (
+    "staging: checks run against staging before the switch (pytest -m staging)",
+    "production: checks run against production after the switch (pytest -m production)",
+    "load: the load checks; `validate` runs them after the others, alone (they spend the rate limiter's budget)",
+)
 
 CATEGORIES = [
     {
-        # A check that met a defect listed in tests/suites/known_defects.toml for this version: an xfail.
+        # A check that met a defect listed in meeshy_checks/known_defects.toml for this version: an xfail.
         "name": "Known defect of the deployed version",
         "matchedStatuses": ["skipped"],
         "messageRegex": r"(?s).*KNOWN DEFECT.*",
@@ -79,23 +88,30 @@ def _suite_selected(config: pytest.Config) -> str | None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
     suite = _suite_selected(config)
     config.stash[_SUITE] = suite
-    env_file = config.getoption("target_env")
-    if env_file is None and suite and (ROOT / f".env.{suite}").is_file():
-        env_file = str(ROOT / f".env.{suite}")
-    try:
-        config.stash[_TARGET] = load_target(Path(env_file) if env_file else None)
-    except OpsError as exc:
-        raise pytest.UsageError(str(exc)) from exc
+    if suite or config.getoption("target_env"):
+        target_of(config)  # a bad target file stops the run before anything is collected
     if suite and not config.option.allure_report_dir:
-        config.option.allure_report_dir = str(DEFAULT_ALLURE_DIR)
+        config.option.allure_report_dir = str(config.invocation_params.dir / DEFAULT_ALLURE_DIR)
         config.option.clean_alluredir = True
 
 
-@pytest.fixture(scope="session")
-def target(pytestconfig: pytest.Config) -> Target:
-    return pytestconfig.stash[_TARGET]
+def target_of(config: pytest.Config) -> Target:
+    """The run's target, read once (the ``target`` fixture of the checks' conftest)."""
+    if _TARGET not in config.stash:
+        env_file = config.getoption("target_env")
+        suite = config.stash.get(_SUITE, None)
+        default = config.invocation_params.dir / f".env.{suite}"
+        if env_file is None and suite and default.is_file():
+            env_file = str(default)
+        try:
+            config.stash[_TARGET] = load_target(Path(env_file) if env_file else None)
+        except OpsError as exc:
+            raise pytest.UsageError(str(exc)) from exc
+    return config.stash[_TARGET]
 
 
 @pytest.hookimpl(hookwrapper=True, trylast=True)

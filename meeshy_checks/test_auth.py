@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import allure
 import pytest
-from checklib.browser import logged_in_username, login
-from checklib.realtime import SOCKET_GROUP
+
+from meeshy_checks.checklib.browser import logged_in_username, login
+from meeshy_checks.checklib.realtime import SOCKET_GROUP
 
 pytestmark = [pytest.mark.staging, pytest.mark.production, allure.feature("Authentication")]
 

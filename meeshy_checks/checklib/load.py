@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 import requests
 
-from checklib.http import TlsSession
-from checklib.stats import percentile
+from meeshy_checks.checklib.http import TlsSession
+from meeshy_checks.checklib.stats import percentile
 
 
 @dataclass

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import socketio
 
-from checklib.http import TlsSession
+from meeshy_checks.checklib.http import TlsSession
 
 # Tests that hold a user's socket or web page take turns across xdist workers (a lock in the suites'
 # conftest): a second socket of the same user would disconnect the first (api-contract §7.1). The

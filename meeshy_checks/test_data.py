@@ -9,11 +9,11 @@ from urllib.parse import urlsplit
 import allure
 import pymongo
 import pytest
-from checklib.evidence import attach_json
-from checklib.hosts import mongodb_url
-from checklib.realtime import SOCKET_GROUP
-from checklib.reports import collection_counts, load_report, report_time
 
+from meeshy_checks.checklib.evidence import attach_json
+from meeshy_checks.checklib.hosts import mongodb_url
+from meeshy_checks.checklib.realtime import SOCKET_GROUP
+from meeshy_checks.checklib.reports import collection_counts, load_report, report_time
 from ops.migration.schema import DEFAULT_SCHEMA_PATH, load_schema, validate_document
 
 # With the sockets' group: the full-collection counts must not run during the latency measurement.
