@@ -115,8 +115,8 @@ def target_env_text(site, env, replica_info: dict, reports: dict[str, str], extr
     return "".join(f"{k}={v}\n" for k, v in values.items() if v)
 
 
-def _suite_result(state: dict) -> str:
-    return f"{'passed' if state.get('passed') else 'FAILED'}: {state.get('summary', '')}"
+def _suite_result(result) -> str:
+    return f"{'passed' if result.passed else 'FAILED'}: {result.summary}"
 
 
 @contextmanager
@@ -183,17 +183,17 @@ def _run(summary: Summary, site, replica, seed: int, rollback_drill: bool, repor
     summary.documents["legacy"] = _db_count(site, site.production, site.database)
     with summary.phase("deploy staging") as p:
         state = deploy_staging(site)
-        p.detail = f"{state['gateway_url']} in {state['up_seconds']}s"
+        p.detail = f"{state.gateway_url} in {state.up_seconds}s"
     with summary.phase("migrate to staging") as p:
         migration = migrate_to_staging(site)
-        summary.documents["backup (T0)"] = migration["documents"]
+        summary.documents["backup (T0)"] = migration.documents
         summary.documents["migrated (staging)"] = _db_count(site, site.staging, site.staging_database)
-        p.detail = (f"backup {migration['documents']} documents, sha256 {migration['sha256'][:12]}…, "
-                    f"T0 {migration['t0']}; uploads {migration['uploads']}")
+        p.detail = (f"backup {migration.documents} documents, sha256 {migration.sha256[:12]}…, "
+                    f"T0 {migration.t0}; uploads {migration.uploads}")
     reports = {}
     for key in ("migration", "verify"):
         reports[key] = str(report_dir / f"staging-{key}-report.json")
-        site.host.get(migration[f"{key}_report"], Path(reports[key]))
+        site.host.get(getattr(migration, f"{key}_report"), Path(reports[key]))
     with summary.phase("staging suite, writes on the old production") as p:
         stream = WriteStream(site.gateway_urls["production"], site.api_prefixes["old"], site.probe_conversation,
                              STREAM_ACCOUNTS, limit=STREAM_WRITES, interval_s=STREAM_INTERVAL_S, seed=seed).start()
@@ -207,23 +207,23 @@ def _run(summary: Summary, site, replica, seed: int, rollback_drill: bool, repor
         summary.figures["writes in the window"] = len(stream.records)
         if stream.errors:
             raise AssertionError(f"{len(stream.errors)} writes to the old production failed: {stream.errors[:3]}")
-        p.detail = f"suite {result['summary']}; {len(stream.records)} writes recorded"
+        p.detail = f"suite {result.summary}; {len(stream.records)} writes recorded"
     with summary.phase("capture") as p:
-        p.detail = capture(site)
+        p.detail = capture(site).name
     captured_env, captured_uploads = site.host.read_text(site.production.env_file), uploads_digest(site)
     with summary.phase("switch") as p:
         report = switch(site)
-        summary.figures["downtime (s)"] = report["downtime_s"]
-        summary.figures["delta"] = report["delta"]["totals"]
-        summary.figures["images before → after"] = {s: f"{report['images_before'][s]['ref']} → {i['ref']}"
-                                                    for s, i in report["images_after"].items()
+        summary.figures["downtime (s)"] = report.downtime_s
+        summary.figures["delta"] = report.delta["totals"]
+        summary.figures["images before → after"] = {s: f"{report.images_before[s]['ref']} → {i['ref']}"
+                                                    for s, i in report.images_after.items()
                                                     if s in ("gateway", "translator", "frontend")}
-        p.detail = (f"downtime {report['downtime_s']:.2f}s, stages {report['seconds']}, "
-                    f"delta {report['delta']['totals']}")
-    (report_dir / "switch.json").write_text(json.dumps(report, indent=2, default=str))
-    records = stream.records + report["probe_writes"]
+        p.detail = (f"downtime {report.downtime_s:.2f}s, stages {report.seconds}, "
+                    f"delta {report.delta['totals']}")
+    (report_dir / "switch.json").write_text(json.dumps(report.to_json(), indent=2, default=str))
+    records = stream.records + report.probe_writes
     reports["migration"] = str(report_dir / "production-counts-report.json")
-    site.host.get(report["counts_report"], Path(reports["migration"]))
+    site.host.get(report.counts_report, Path(reports["migration"]))
     save_jsonl(records, targets / "writes.jsonl")
     (report_dir / "writes-window.json").write_text(json.dumps(records, indent=2))
     with summary.phase("production suite") as p:
@@ -232,7 +232,7 @@ def _run(summary: Summary, site, replica, seed: int, rollback_drill: bool, repor
             "CHECK_PRODUCTION_CONFIG_FILES": f"{site.production.compose_file},{site.production.env_file}"})
         result = validate(site, "production", report_dir, env_file, workers)
         summary.suites["production"] = _suite_result(result)
-        p.detail = f"suite {result['summary']}"
+        p.detail = f"suite {result.summary}"
     with summary.phase("every recorded write in the new production") as p:
         with reach(site.host, site.database_address(site.production), site.next_database) as url, \
                 client(url) as c:
@@ -241,7 +241,7 @@ def _run(summary: Summary, site, replica, seed: int, rollback_drill: bool, repor
         if lost:
             raise AssertionError(f"{len(lost)} writes lost: {lost[:5]}")
         p.detail = (f"{len(records)} writes present in the Prisma shape ({len(stream.records)} recorded, "
-                    f"{len(report['probe_writes'])} by the probe)")
+                    f"{len(report.probe_writes)} by the probe)")
     with summary.phase("documents accounted for") as p:
         _accounted_for(summary, Path(reports["migration"]), p)
     if rollback_drill:
@@ -252,10 +252,10 @@ def _run(summary: Summary, site, replica, seed: int, rollback_drill: bool, repor
                 raise AssertionError("after rollback, production's .env differs from the captured one")
             if uploads_digest(site) != captured_uploads:
                 raise AssertionError("after rollback, production's uploads volumes differ from the captured ones")
-            p.detail = (f"{result['documents']} documents in {result['collections']} collections equal the "
-                        f"snapshot {result['snapshot']}; .env byte-identical; uploads volumes identical "
+            p.detail = (f"{result.documents} documents in {result.collections} collections equal the "
+                        f"snapshot {result.snapshot}; .env byte-identical; uploads volumes identical "
                         f"({sum(len(files) for files in captured_uploads.values())} files); images "
-                        + ", ".join(f"{s}: {i['ref']}" for s, i in result["images"].items()
+                        + ", ".join(f"{s}: {i['ref']}" for s, i in result.images.items()
                                     if s in ("gateway", "translator", "frontend")))
     with summary.phase("Allure report") as p:
         p.detail = _allure_report(report_dir)

@@ -11,19 +11,20 @@ from pathlib import Path
 from ops.errors import OpsError
 from ops.paths import ROOT
 from ops.site import Site, timestamp
+from ops.steps.results import Validation
 
 SUITE_TIMEOUT_S = 1200
 
 
 def validate(site: Site, env_name: str, report_dir: Path, target_env: Path | None = None,
-             workers: int = 0) -> dict:
+             workers: int = 0) -> Validation | None:
     """Run ``pytest -m <env_name>`` (on ``target_env``, a CHECK_* file, when given; the stack's
     endpoints otherwise); record pass/fail with the migration it ran on. Raises when it failed."""
     env = site.staging if env_name == "staging" else site.production
     if site.would(
         f"run `pytest -m {env_name}` against the {env_name} stack; keep the report in {report_dir}"
     ):
-        return {}
+        return None
     if not site.engine.serving(env):
         raise OpsError(f"the {env_name} stack is not serving; nothing to validate")
     migration = site.read_state(f"{site.staging.state_dir}/migration.json")
@@ -83,4 +84,4 @@ def validate(site: Site, env_name: str, report_dir: Path, target_env: Path | Non
     site.echo(f"suite {env_name}: {'PASSED' if state['passed'] else 'FAILED'} ({tail})")
     if not state["passed"]:
         raise OpsError(f"the {env_name} suite failed: {tail}; report in {junit}")
-    return state
+    return Validation(**state)
