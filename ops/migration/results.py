@@ -70,11 +70,17 @@ class MigrationReport(RunReport):
 
 
 @dataclass(kw_only=True)
-class VerificationReport(RunReport):
-    kind: str = "verification"
+class BetweenDatabases(RunReport):
+    """A run that read a source and a target: the server it ran on, their URLs (redacted)."""
+
     server: str
     source: str
     target: str
+
+
+@dataclass(kw_only=True)
+class VerificationReport(BetweenDatabases):
+    kind: str = "verification"
     checked_at: str
     migration_status: str | None
     collections: dict[str, dict[str, Any]]
@@ -89,13 +95,10 @@ class VerificationReport(RunReport):
 
 
 @dataclass(kw_only=True)
-class DeltaReport(RunReport):
+class DeltaReport(BetweenDatabases):
     kind: str = "delta"
-    server: str
     mode: str
     since: str
-    source: str
-    target: str
     started_at: str
     examined_collections: list[str]
     collections: dict[str, dict[str, Any]]  # a row per collection that changed
