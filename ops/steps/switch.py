@@ -190,11 +190,12 @@ def resume(site: Site) -> SwitchReport | None:
     with held_interrupts(site.echo):
         if stage in BEFORE_THE_FREEZE:
             restored = _restart_staging(site, "production was never frozen")
-            record.finish("stopped-before-freeze", restore=restored)
+            record.finish("stopped-before-freeze", best_effort=True, restore=restored)
         else:
             back = _bring_back(site, site.host.read_text(record.old_env_file), record)
             restored = _restart_staging(site, back)
-            record.finish("restored" if back == BROUGHT_BACK else "restore-failed", restore=restored)
+            record.finish("restored" if back == BROUGHT_BACK else "restore-failed", best_effort=True,
+                          restore=restored)
     site.echo(restored)
     return record.report
 
@@ -209,7 +210,7 @@ def _before_the_freeze(site: Site, record: SwitchRecord, stage: str, action):
         error = site.host.mask(f"{type(exc).__name__}: {exc}")
         with held_interrupts(site.echo):
             restored = _restart_staging(site, "production was never frozen and is serving as before")
-        record.finish("stopped-before-freeze", failed_stage=stage, error=error, restore=restored)
+        record.finish("stopped-before-freeze", best_effort=True, failed_stage=stage, error=error, restore=restored)
         raise OpsError(f"switch stopped at stage '{stage}', before the freeze ({error}); {restored}") from None
 
 
@@ -276,14 +277,14 @@ def _restore_after_failure(site: Site, old_env: str, probe: Probe, record: Switc
     """After a failure past the freeze: the old production back, and what is left said exactly."""
     site.echo(f"switch failed at stage '{stage}': bringing the old production back")
     record.report.failed_stage, record.report.error = stage, site.host.mask(f"{type(exc).__name__}: {exc}")
-    record.enter(stage, status="restoring")
+    record.enter(stage, status="restoring", best_effort=True)
     restored = _bring_back(site, old_env, record)
     back_ok = restored == BROUGHT_BACK
     if back_ok:
         back = probe.wait(lambda: probe.downtime() is not None, HEALTH_DEADLINE_S)
         restored += f" (downtime {probe.downtime():.1f}s)" if back else ", but the probe's writes are still refused"
     restored = _restart_staging(site, restored)
-    record.finish("restored" if back_ok else "restore-failed", restore=restored,
+    record.finish("restored" if back_ok else "restore-failed", best_effort=True, restore=restored,
                   probe_writes=probe.accepted, downtime_s=_rounded(probe.downtime()))
     site.echo(restored)
     return restored

@@ -38,18 +38,26 @@ class SwitchRecord:
             raise OpsError(f"the switch record {record.path} is not one this tool wrote ({exc})") from None
         return record
 
-    def enter(self, stage: str, status: str = "running") -> None:
+    def enter(self, stage: str, status: str = "running", *, best_effort: bool = False) -> None:
         self.report.stages.append({"stage": stage, "status": status, "at": datetime.now(UTC).isoformat()})
         self.report.stage, self.report.status = stage, status
-        self.save()
+        self.save(best_effort)
 
-    def finish(self, status: str, **fields) -> None:
+    def finish(self, status: str, *, best_effort: bool = False, **fields) -> None:
         for name, value in fields.items():
             if not hasattr(self.report, name):
                 raise AttributeError(f"a switch report has no {name!r}")
             setattr(self.report, name, value)
         self.report.status, self.report.finished_at = status, datetime.now(UTC).isoformat()
-        self.save()
+        self.save(best_effort)
 
-    def save(self) -> None:
-        self.site.write_state(self.path, self.report.to_json())
+    def save(self, best_effort: bool = False) -> None:
+        """Write the record. ``best_effort`` while bringing production back: a record that cannot be
+        written (a full disk, the link lost) is said, and must not stop the restore."""
+        try:
+            self.site.write_state(self.path, self.report.to_json())
+        except OpsError as exc:
+            if not best_effort:
+                raise
+            self.site.echo(f"the switch's record {self.path} could not be written ({exc}); it would say: stage "
+                           f"'{self.report.stage}', status '{self.report.status}'")

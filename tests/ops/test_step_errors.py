@@ -1,5 +1,6 @@
 """What an operator can meet once a step has started is an OpsError that says what happened, never a
-traceback: unreadable records and state files, compose output that is not JSON, a copy that fails."""
+traceback: unreadable records and state files, compose output that is not JSON, a copy that fails, a
+switch record that cannot be written while production is brought back."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from ops.host.base import HostError, Result
 from ops.site import Site
 from ops.stack import ComposeEngine
 from ops.steps.capture import COMPOSE_FILE, SECRET_FILE
+from ops.steps.results import SwitchReport
 from ops.steps.rollback import rollback
+from ops.steps.switch_record import SwitchRecord
 
 SNAPSHOT = "pre-switch-20260125-213416"
 
@@ -90,3 +93,16 @@ def test_a_copy_that_fails_is_a_host_error_naming_it(host: Host, tmp_path):
         host.put(local, "/proc/refused-by-the-kernel")
     with pytest.raises(HostError, match="copying .* failed"):
         host.get(str(tmp_path / "absent"), tmp_path / "copy")
+
+
+def test_a_switch_record_that_cannot_be_written_is_said_while_production_is_brought_back():
+    said: list[str] = []
+    site = _site(Path("/proc/meeshy-ops-test"))  # the kernel refuses a directory there
+    site.echo = said.append
+    record = SwitchRecord(site, SwitchReport(snapshot="s", t0="t"))
+    with pytest.raises(OpsError, match="mkdir"):
+        record.enter("start")
+    record.enter("start", status="restoring", best_effort=True)
+    record.finish("restored", best_effort=True, restore="the OLD production was brought back")
+    assert [line.split(" (")[0] for line in said] == [f"the switch's record {record.path} could not be written"] * 2
+    assert said[-1].endswith("it would say: stage 'start', status 'restored'")
