@@ -54,13 +54,13 @@ def main() -> None:
             summary = generate(client[f"legacy_{tag}"], scale=scale, seed=42)
             generated = time.perf_counter() - began
             began = time.perf_counter()
-            assert migrate(source, base, t0=datetime.now(UTC).replace(tzinfo=None))["ok"]
+            migrate(source, base, t0=datetime.now(UTC).replace(tzinfo=None)).ensure_ok()
             migrated = time.perf_counter() - began
             written = write_window(client[f"legacy_{tag}"], datetime.now(UTC).replace(tzinfo=None),
                                    inserts=args.window, updates=args.window, deletes=args.window)
             print(f"scale {scale:g}: {summary.total} legacy documents (generated in {generated:.1f} s, migrated in "
                   f"{migrated:.1f} s); window written: {written}", flush=True)
-            times, report = [], {}
+            times, totals = [], {}
             for run in range(args.runs):
                 target = base
                 if run < args.runs - 1:  # the last run uses the migrated target itself: no copy to make
@@ -68,12 +68,12 @@ def main() -> None:
                     clone(base, target)
                 forget_parsed()
                 began = time.perf_counter()
-                report = apply_delta(source, target)
+                totals = apply_delta(source, target).totals
                 times.append(time.perf_counter() - began)
                 print(f"  delta run {run + 1}: {times[-1]:.2f} s", flush=True)
                 if target != base:
                     client.drop_database(f"target_{tag}_{run}")
-            rows.append((scale, summary.total, statistics.median(times), times, report["totals"]))
+            rows.append((scale, summary.total, statistics.median(times), times, totals))
             client.drop_database(f"legacy_{tag}")
             client.drop_database(f"base_{tag}")
         first = rows[0][2]

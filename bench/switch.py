@@ -37,7 +37,7 @@ def one_scale(scale: float, writes: int) -> dict:
         deploy_staging(site)
         migration = migrate_to_staging(site)
         site.write_state(f"{site.staging.state_dir}/validation-staging.json",
-                         {"passed": True, "migration_id": migration["migration_id"]})
+                         {"passed": True, "migration_id": migration.migration_id})
         capture(site)
         setup_s = time.monotonic() - started
         stream = WriteStream(site.gateway_urls["production"], site.api_prefixes["old"], site.probe_conversation,
@@ -49,10 +49,10 @@ def one_scale(scale: float, writes: int) -> dict:
     finally:
         site.host.close()
         server_replica.down(echo=lambda _m: None)
-    return {"documents": migration["documents"], "setup_s": setup_s, "writes": len(stream.records),
-            "downtime_s": report["downtime_s"], "stages": report["seconds"], "delta_s": report["delta"]["seconds"],
-            "delta": report["delta"]["totals"], "prepare_s": report["prepare"]["seconds"],
-            "catch_up_s": report["catch_up"]["seconds"]}
+    return {"documents": migration.documents, "setup_s": setup_s, "writes": len(stream.records),
+            "downtime_s": report.downtime_s, "stages": report.seconds, "delta_s": report.delta["seconds"],
+            "delta": report.delta["totals"], "prepare_s": report.prepare["seconds"],
+            "catch_up_s": report.catch_up["seconds"]}
 
 
 def main() -> None:

@@ -48,7 +48,11 @@ class BackupRecord:
     def load(cls, host: Host, archive: str) -> BackupRecord:
         if not host.exists(archive + ".json"):
             raise OpsError(f"no backup record beside {archive} (expected {archive}.json)")
-        return cls(**json.loads(host.read_text(archive + ".json")))
+        try:
+            return cls(**json.loads(host.read_text(archive + ".json")))
+        except (ValueError, TypeError) as exc:
+            raise OpsError(f"the backup record {archive}.json is not readable ({exc}): it was not written by "
+                           "this tool, or was cut short") from None
 
 
 def dump(host: Host, container: str, database: str, archive: str) -> BackupRecord:

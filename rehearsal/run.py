@@ -72,12 +72,12 @@ class Summary:
             phase.seconds = round(time.monotonic() - started, 2)
 
 
-def _phase_seconds(state: dict) -> str:
-    return " / ".join(str(phase["seconds"]) for phase in state["phases"].values())
+def _phase_seconds(result) -> str:
+    return " / ".join(str(phase["seconds"]) for phase in result.phases.values())
 
 
-def _suite_result(state: dict) -> str:
-    return f"{'passed' if state.get('passed') else 'FAILED'}: {state.get('summary', '')}"
+def _suite_result(result) -> str:
+    return f"{'passed' if result.passed else 'FAILED'}: {result.summary}"
 
 
 @contextmanager
@@ -141,13 +141,13 @@ def _run(summary: Summary, site, replica, seed: int, rollback_drill: bool, repor
     summary.documents["legacy"] = _db_count(site, site.production, site.database)
     with summary.phase("deploy staging") as p:
         state = deploy_staging(site)
-        p.detail = f"{state['gateway_url']} in {state['up_seconds']}s"
+        p.detail = f"{state.gateway_url} in {state.up_seconds}s"
     with summary.phase("migrate to staging") as p:
         migration = migrate_to_staging(site)
-        summary.documents["backup (T0)"] = migration["documents"]
+        summary.documents["backup (T0)"] = migration.documents
         summary.documents["migrated (staging)"] = _db_count(site, site.staging, site.staging_database)
-        p.detail = (f"backup {migration['documents']} documents, sha256 {migration['sha256'][:12]}…, "
-                    f"T0 {migration['t0']}; uploads {migration['uploads']}")
+        p.detail = (f"backup {migration.documents} documents, sha256 {migration.sha256[:12]}…, "
+                    f"T0 {migration.t0}; uploads {migration.uploads}")
     with summary.phase("staging suite, writes on the old production") as p:
         stream = WriteStream(site.gateway_urls["production"], site.api_prefixes["old"], site.probe_conversation,
                              STREAM_ACCOUNTS, limit=STREAM_WRITES, interval_s=STREAM_INTERVAL_S, seed=seed).start()
@@ -162,21 +162,21 @@ def _run(summary: Summary, site, replica, seed: int, rollback_drill: bool, repor
         summary.figures["writes in the window"] = len(stream.records)
         if stream.errors:
             raise AssertionError(f"{len(stream.errors)} writes to the old production failed: {stream.errors[:3]}")
-        p.detail = f"suite {result['summary']}; {len(stream.records)} writes recorded"
+        p.detail = f"suite {result.summary}; {len(stream.records)} writes recorded"
     with summary.phase("capture") as p:
-        p.detail = capture(site)
+        p.detail = capture(site).name
     captured_env, captured_uploads = site.host.read_text(site.production.env_file), uploads_digest(site)
     with summary.phase("switch") as p:
         report = switch(site)
-        summary.figures["downtime (s)"] = report["downtime_s"]
-        summary.figures["delta"] = report["delta"]["totals"]
-        summary.figures["images before → after"] = {s: f"{report['images_before'][s]['ref']} → {i['ref']}"
-                                                    for s, i in report["images_after"].items()
+        summary.figures["downtime (s)"] = report.downtime_s
+        summary.figures["delta"] = report.delta["totals"]
+        summary.figures["images before → after"] = {s: f"{report.images_before[s]['ref']} → {i['ref']}"
+                                                    for s, i in report.images_after.items()
                                                     if s in ("gateway", "translator", "frontend")}
-        p.detail = (f"downtime {report['downtime_s']:.2f}s, stages {report['seconds']}, "
-                    f"delta {report['delta']['totals']}")
-    (report_dir / "switch.json").write_text(json.dumps(report, indent=2, default=str))
-    records = stream.records + report["probe_writes"]
+        p.detail = (f"downtime {report.downtime_s:.2f}s, stages {report.seconds}, "
+                    f"delta {report.delta['totals']}")
+    (report_dir / "switch.json").write_text(json.dumps(report.to_json(), indent=2, default=str))
+    records = stream.records + report.probe_writes
     save_jsonl(records, targets / "writes.jsonl")
     (report_dir / "writes-window.json").write_text(json.dumps(records, indent=2))
     with summary.phase("production suite") as p:
@@ -186,7 +186,7 @@ def _run(summary: Summary, site, replica, seed: int, rollback_drill: bool, repor
         result = validate(site, "production", report_dir, env_file, workers)
         summary.suites["production"] = _suite_result(result)
         summary.figures[f"production suite: checks (-n {workers}) / load checks (s)"] = _phase_seconds(result)
-        p.detail = f"suite {result['summary']}"
+        p.detail = f"suite {result.summary}"
     with summary.phase("every recorded write in the new production") as p:
         with reach(site.host, site.database_address(site.production), site.next_database) as url, \
                 client(url) as c:
@@ -195,7 +195,7 @@ def _run(summary: Summary, site, replica, seed: int, rollback_drill: bool, repor
         if lost:
             raise AssertionError(f"{len(lost)} writes lost: {lost[:5]}")
         p.detail = (f"{len(records)} writes present in the Prisma shape ({len(stream.records)} recorded, "
-                    f"{len(report['probe_writes'])} by the probe)")
+                    f"{len(report.probe_writes)} by the probe)")
     with summary.phase("documents accounted for") as p:
         _accounted_for(summary, Path(target.get("CHECK_MIGRATION_REPORT")), p)
     if rollback_drill:
@@ -206,10 +206,10 @@ def _run(summary: Summary, site, replica, seed: int, rollback_drill: bool, repor
                 raise AssertionError("after rollback, production's .env differs from the captured one")
             if uploads_digest(site) != captured_uploads:
                 raise AssertionError("after rollback, production's uploads volumes differ from the captured ones")
-            p.detail = (f"{result['documents']} documents in {result['collections']} collections equal the "
-                        f"snapshot {result['snapshot']}; .env byte-identical; uploads volumes identical "
+            p.detail = (f"{result.documents} documents in {result.collections} collections equal the "
+                        f"snapshot {result.snapshot}; .env byte-identical; uploads volumes identical "
                         f"({sum(len(files) for files in captured_uploads.values())} files); images "
-                        + ", ".join(f"{s}: {i['ref']}" for s, i in result["images"].items()
+                        + ", ".join(f"{s}: {i['ref']}" for s, i in result.images.items()
                                     if s in ("gateway", "translator", "frontend")))
     with summary.phase("Allure report") as p:
         p.detail = _allure_report(report_dir)

@@ -582,7 +582,7 @@ def test_unicode_emoji_and_rtl_text_round_trip_and_match(db):
 
 @on_every_rung()
 def test_coll_stats_counts_the_documents(db):
-    """ops.migration.connect.collection_count: collStats instead of a slow count_documents."""
+    """ops.db.collection_count: collStats instead of a slow count_documents."""
     db.c.insert_many([{"n": i} for i in range(1234)])
     db.c.delete_many({"n": {"$lt": 34}})
     assert db.command("collStats", "c")["count"] == 1200

@@ -10,12 +10,13 @@ from pathlib import Path
 import click
 from pymongo.errors import PyMongoError
 
+from ops.db import one_line
 from ops.errors import OpsError
 from ops.migration import progress
-from ops.migration.connect import one_line
 from ops.migration.delta import apply_delta
-from ops.migration.engine import ensure_ok, migrate
-from ops.migration.report import migration_table, print_table
+from ops.migration.engine import migrate
+from ops.migration.report import migration_table, print_table, verification_table
+from ops.migration.results import VerificationFailed, VerificationReport
 from ops.migration.verify import verify
 
 _path = click.Path(path_type=Path)
@@ -75,11 +76,11 @@ def migrate_command(source: str, target: str, plan_path: Path | None, schema_pat
         report = migrate(source, target, plan_path=plan_path, schema_path=schema_path, dry_run=dry_run,
                          report_path=report_path, t0=t0, reject_threshold=reject_threshold, show_progress=True)
     print_table(migration_table(report))
-    for reject in report["rejects"][:50]:
+    for reject in report.rejects[:50]:
         click.echo(f"rejected {reject['collection']} {reject['_id']}: {reject['reason']}")
-    if len(report["rejects"]) > 50:
-        click.echo(f"… {len(report['rejects']) - 50} more rejects in the report")
-    ensure_ok(report)
+    if len(report.rejects) > 50:
+        click.echo(f"… {len(report.rejects) - 50} more rejects in the report")
+    report.ensure_ok()
 
 
 @click.command("verify")
@@ -94,23 +95,20 @@ def verify_command(source: str, target: str, plan_path: Path | None, schema_path
     (source = migrated + rejected, copies equal, drops absent), every document's fingerprint equals
     the transform of its source, required relations resolve, unique keys hold, documents satisfy the
     schema, indexes exist. Exits non-zero on any discrepancy."""
-    with _one_line_database_errors():
-        report = verify(source, target, plan_path=plan_path, schema_path=schema_path, report_path=report_path)
-    from rich.table import Table
+    try:
+        with _one_line_database_errors():
+            report = verify(source, target, plan_path=plan_path, schema_path=schema_path, report_path=report_path)
+    except VerificationFailed as failed:
+        _show_verification(failed.report)
+        raise
+    _show_verification(report)
 
-    table = Table(title="verification: " + ("OK" if report["ok"] else "FAILED"))
-    for column in ("collection", "fate", "source", "migrated", "rejected", "copied", "problems"):
-        table.add_column(column)
-    for name, row in report["collections"].items():
-        problems = ", ".join(f"{k}: {n}" for k, n in row["problems"].items()) or "-"
-        table.add_row(name, row["fate"], *(str(row.get(k, "")) for k in ("source", "migrated", "rejected",
-                                                                             "copied")), problems)
-    print_table(table)
-    for collection, kinds in report["discrepancies"].items():
+
+def _show_verification(report: VerificationReport) -> None:
+    print_table(verification_table(report))
+    for collection, kinds in report.discrepancies.items():
         for kind, examples in kinds.items():
             click.echo(f"{collection}: {kind}: {', '.join(examples[:5])}")
-    if not report["ok"]:
-        raise OpsError("verification failed: " + "; ".join(report["failures"][:10]))
 
 
 @click.command("delta")
@@ -128,9 +126,9 @@ def delta_command(source: str, target: str, since: datetime | None, mode: str, s
     the target equals a full migration of the current source."""
     with _one_line_database_errors():
         report = apply_delta(source, target, since, mode=mode, schema_path=schema_path, report_path=report_path)
-    progress.say(f"delta since {report['since']} ({mode}) in {report['seconds']} s: "
-                 + ", ".join(f"{k} {v}" for k, v in report["totals"].items()))
-    for name, row in report["collections"].items():
+    progress.say(f"delta since {report.since} ({mode}) in {report.seconds} s: "
+                 + ", ".join(f"{k} {v}" for k, v in report.totals.items()))
+    for name, row in report.collections.items():
         click.echo(f"{name}: " + ", ".join(f"{k} {v}" for k, v in row.items() if k != "fate"))
 
 

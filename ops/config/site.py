@@ -129,7 +129,13 @@ class Site:
         return parse_env(self.host.read_text(env.env_file)) if self.host.exists(env.env_file) else {}
 
     def read_state(self, path: str) -> dict:
-        return json.loads(self.host.read_text(path)) if self.host.exists(path) else {}
+        if not self.host.exists(path):
+            return {}
+        try:
+            return json.loads(self.host.read_text(path))
+        except ValueError as exc:
+            raise OpsError(f"the state file {path} on the server is not JSON ({exc}): cut short, or edited by "
+                           "hand; fix it or move it away") from None
 
     def write_state(self, path: str, data: dict) -> None:
         self.host.run("mkdir -p \"$(dirname %s)\"", path)

@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from ops.host.base import CommandTimedOut, Host, Result
+from ops.host.base import CommandTimedOut, Host, HostError, Result
 
 
 class LocalHost(Host):
@@ -31,9 +31,15 @@ class LocalHost(Host):
         return Result(command, proc.returncode, out, err, time.monotonic() - started)
 
     def put(self, local: Path, remote: str) -> None:
-        Path(remote).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(local, remote)
+        self._copy(local, Path(remote))
 
     def get(self, remote: str, local: Path) -> None:
-        Path(local).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(remote, local)
+        self._copy(Path(remote), local)
+
+    def _copy(self, source: Path, target: Path) -> None:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        except OSError as exc:
+            message = f"on {self.name}: copying {source} to {target} failed: {type(exc).__name__}: {exc}"
+            raise HostError(self.mask(message)) from exc

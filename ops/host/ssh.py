@@ -13,7 +13,7 @@ import paramiko
 from fabric import Connection
 from invoke.exceptions import CommandTimedOut as InvokeTimedOut
 
-from ops.host.base import CommandTimedOut, Host, HostUnreachable, Result
+from ops.host.base import CommandTimedOut, Host, HostError, HostUnreachable, Result
 from ops.host.ports import free_port
 
 CONNECT_TIMEOUT_S = 10.0
@@ -66,12 +66,22 @@ class SshHost(Host):
     def put(self, local: Path, remote: str) -> None:
         self._open()
         self.run("mkdir -p -- \"$(dirname %s)\"", remote)
-        self._conn.put(str(local), remote)
+        with self._transfer(f"copying {local} to {remote}"):
+            self._conn.put(str(local), remote)
 
     def get(self, remote: str, local: Path) -> None:
         self._open()
         Path(local).parent.mkdir(parents=True, exist_ok=True)
-        self._conn.get(remote, str(local))
+        with self._transfer(f"copying {remote} here to {local}"):
+            self._conn.get(remote, str(local))
+
+    @contextmanager
+    def _transfer(self, what: str) -> Iterator[None]:
+        """A copy that fails (a path refused, the link lost) is a HostError that says which."""
+        try:
+            yield
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            raise HostError(self.mask(f"on {self.name}: {what} failed: {type(exc).__name__}: {exc}")) from exc
 
     @contextmanager
     def forward(self, address: str, port: int) -> Iterator[tuple[str, int]]:

@@ -26,20 +26,16 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from ops.config import redact_url
+from ops.db import collection_count, describe_server
 from ops.errors import OpsError
-from ops.migration.connect import (
-    check_migrated_from,
-    collection_count,
-    describe_server,
-    open_database,
-    source_database,
-)
+from ops.migration.connect import check_migrated_from, source_database, target_database
 from ops.migration.engine import reject_record
 from ops.migration.fingerprint import fingerprint
 from ops.migration.lock import target_lock
 from ops.migration.pipeline import CollectionStats, Pipeline, Registry, derive, unique_key
 from ops.migration.plan import DROP, META_COLLECTION, REJECTS_COLLECTION, Overrides, Plan, build_plan
 from ops.migration.report import check_report_path, write_report
+from ops.migration.results import DeltaReport
 from ops.migration.schema import DEFAULT_SCHEMA_PATH, Model, Schema, load_schema
 from ops.migration.writer import WriteStats
 
@@ -205,7 +201,7 @@ def _collision(target: Database, model: Model | None, doc: dict) -> str:
 
 
 def apply_delta(source_url: str, target_url: str, since: datetime | None = None, *, mode: str = "timestamps",
-                schema_path: Path | None = None, report_path: Path | None = None) -> dict:
+                schema_path: Path | None = None, report_path: Path | None = None) -> DeltaReport:
     started_at = datetime.now(UTC).replace(tzinfo=None)
     started = time.monotonic()
     if mode not in ("timestamps", "fingerprints"):
@@ -213,14 +209,38 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
     if report_path:
         check_report_path(Path(report_path))
     schema = load_schema(schema_path or DEFAULT_SCHEMA_PATH)
-    source = source_database(source_url)
-    target = open_database(target_url, "target")
+    with source_database(source_url) as source, target_database(target_url) as target:
+        meta = _completed_run(target)
+        since = since or meta.get("t0")
+        if since is None:
+            raise OpsError("no T0 is recorded in the target: give --since")
+        plan = _recorded_plan(source, schema, meta)
+        check_migrated_from(source, target, meta)
+        with target_lock(target, "delta"):
+            rows = Delta(source, target, schema, plan, meta).apply(since, full=mode == "fingerprints")
+            target[META_COLLECTION].update_one({"_id": "run"}, {"$set": {"last_delta_at": started_at},
+                                                                 "$unset": {JOURNAL: ""}})
+        server = describe_server(target)
+    report = DeltaReport(
+        server=server, mode=mode, since=since.isoformat(), source=redact_url(source_url),
+        target=redact_url(target_url), started_at=started_at.isoformat(timespec="seconds"),
+        examined_collections=sorted(rows), collections=rows,
+        totals={k: sum(r[k] for r in rows.values()) for k in ("inserted", "updated", "deleted", "rejected")},
+        seconds=round(time.monotonic() - started, 3))
+    if report_path:
+        write_report(report.to_json(), Path(report_path))
+    return report
+
+
+def _completed_run(target: Database) -> dict:
     meta = target[META_COLLECTION].find_one({"_id": "run"})
     if not meta or meta.get("status") != "done":
         raise OpsError(f"target {target.name!r} holds no completed migration: run `migrate` first")
-    since = since or meta.get("t0")
-    if since is None:
-        raise OpsError("no T0 is recorded in the target: give --since")
+    return meta
+
+
+def _recorded_plan(source: Database, schema: Schema, meta: dict) -> Plan:
+    """The plan the migration recorded, refused if this schema reads a collection from elsewhere."""
     plan = build_plan(source.list_collection_names(), schema, Overrides(meta.get("plan", {}), meta.get("renames", {})))
     recorded = meta.get("targets")
     moved = {n: t for n, t in plan.targets.items() if recorded is not None and n in recorded and recorded[n] != t}
@@ -228,59 +248,98 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
         name, where = next(iter(moved.items()))
         raise OpsError(f"the migration wrote {name!r} to {recorded[name]!r}, this schema reads it from {where!r}: "
                        "give the schema the migration used")
-    check_migrated_from(source, target, meta)
-    with target_lock(target, "delta"):
-        rows = _apply(source, target, schema, plan, meta, since, mode == "fingerprints")
-        target[META_COLLECTION].update_one({"_id": "run"}, {"$set": {"last_delta_at": started_at},
-                                                             "$unset": {JOURNAL: ""}})
-    totals = {k: sum(r[k] for r in rows.values()) for k in ("inserted", "updated", "deleted", "rejected")}
-    report = {"kind": "delta", "server": describe_server(target),
-              "mode": mode, "since": since.isoformat(), "source": redact_url(source_url),
-              "target": redact_url(target_url), "started_at": started_at.isoformat(timespec="seconds"),
-              "examined_collections": sorted(rows), "collections": rows, "totals": totals,
-              "seconds": round(time.monotonic() - started, 3), "ok": True, "failures": []}
-    if report_path:
-        write_report(report, Path(report_path))
-    return report
+    return plan
 
 
-def _apply(source: Database, target: Database, schema: Schema, plan: Plan, meta: dict, since: datetime,
-           full: bool) -> dict[str, dict]:
-    """Carries the changes; returns a row per collection that changed."""
-    quarantine = target[REJECTS_COLLECTION]
-    quarantined: dict[str, set] = defaultdict(set)
-    for rec in quarantine.find({}, {"collection": 1, "sourceId": 1}):
-        quarantined[rec["collection"]].add(rec["sourceId"])
+class Delta:
+    """One delta: find the candidates, decide and write them collection by collection (parents first),
+    remove what the source lost, then decide again the parents whose children were deleted."""
 
-    active = [n for n in plan.fates if plan.fates[n] != DROP]
+    def __init__(self, source: Database, target: Database, schema: Schema, plan: Plan, meta: dict) -> None:
+        self.source, self.target, self.schema, self.plan = source, target, schema, plan
+        self.quarantine = target[REJECTS_COLLECTION]
+        self.quarantined: dict[str, set] = defaultdict(set)
+        for rec in self.quarantine.find({}, {"collection": 1, "sourceId": 1}):
+            self.quarantined[rec["collection"]].add(rec["sourceId"])
+        self.journal = Journal(target[META_COLLECTION], meta)
+        self.gone = self.journal.gone_before  # ids that left a target's accepted set (this run or a killed one)
+        self.refresh = self.journal.refresh_before  # parents whose children were deleted
+        self.pipeline: Pipeline
 
-    def changed(name: str) -> set:
-        if full:
-            return {d["_id"] for d in source[name].find({}, {"_id": 1})}
-        return _changed_ids(source, name, since) | quarantined[name]
+    def apply(self, since: datetime, full: bool) -> dict[str, dict]:
+        """Carries the changes; returns a row per collection that changed."""
+        candidates = self.candidates(since, full)
+        derived = derive(self.source, self.schema, message_ids=candidates.get("Message", set()),
+                         conversation_ids=candidates.get("Conversation", set()))
+        self.pipeline = Pipeline(self.schema, derived, target_registry(self.target, self.plan), plan=self.plan)
+        rows = {name: self.carry(name, candidates[name])
+                for name in self.plan.order if name in self.plan.targets}
+        for parent, ids in self.refresh.items():
+            self.pipeline.derived = derive(self.source, self.schema, message_ids=ids if parent == "Message" else (),
+                                           conversation_ids=ids if parent == "Conversation" else ())
+            again = self.decide(parent, ids - self.gone[self.plan.target(parent)])
+            for key in ("inserted", "updated", "unchanged", "rejected", "released"):
+                rows[parent][key] += again[key]
+        return {n: r for n, r in rows.items() if any(v for k, v in r.items() if k not in ("fate", "unchanged"))}
 
-    # Finding changes scans every collection on FerretDB: the scans run side by side.
-    with ThreadPoolExecutor(SCAN_THREADS) as pool:
-        candidates = dict(zip(active, pool.map(changed, active), strict=True))
+    def candidates(self, since: datetime, full: bool) -> dict[str, set]:
+        """Per collection, the ids to decide again: changed since ``since`` (all, when ``full``), in
+        quarantine, or the parents of a changed child."""
+        def changed(name: str) -> set:
+            if full:
+                return {d["_id"] for d in self.source[name].find({}, {"_id": 1})}
+            return _changed_ids(self.source, name, since) | self.quarantined[name]
 
-    # Parents whose derived values change with their changed children.
-    for child, (parent, key) in DEPENDENT_PARENTS.items():
-        if child in candidates and parent in candidates:
-            touched = _fetch(source, child, candidates[child])
-            candidates[parent] |= {d.get(key) for d in touched.values() if d.get(key) is not None}
-    derived = derive(source, schema, message_ids=candidates.get("Message", set()),
-                     conversation_ids=candidates.get("Conversation", set()))
-    pipeline = Pipeline(schema, derived, target_registry(target, plan), plan=plan)
+        active = [n for n in self.plan.fates if self.plan.fates[n] != DROP]
+        # Finding changes scans every collection on FerretDB: the scans run side by side.
+        with ThreadPoolExecutor(SCAN_THREADS) as pool:
+            candidates = dict(zip(active, pool.map(changed, active), strict=True))
+        for child, (parent, key) in DEPENDENT_PARENTS.items():
+            if child in candidates and parent in candidates:
+                touched = _fetch(self.source, child, candidates[child])
+                candidates[parent] |= {d.get(key) for d in touched.values() if d.get(key) is not None}
+        return candidates
 
-    rows: dict[str, dict] = {}
-    journal = Journal(target[META_COLLECTION], meta)
-    gone = journal.gone_before  # ids that left a target collection's accepted set (this run or a killed one)
-    refresh = journal.refresh_before  # parents whose children were deleted
+    def carry(self, name: str, ids: set) -> dict:
+        """One collection: its candidates and the children of vanished parents decided, what the source
+        no longer holds removed. Returns its row."""
+        model = self.pipeline.model(name) if self.plan.models.get(name) else None
+        destination = self.plan.target(name)
+        # Children of parents that disappeared are decided again (they may now be orphans).
+        for relation in model.required_relations() if model else ():
+            parent = self.schema.models[relation.model].collection
+            fk = model.fields[relation.fields[0]].db_name
+            for part in _chunks(list(self.gone[parent])):
+                ids |= {d["_id"] for d in self.target[destination].find({fk: {"$in": part}}, {"_id": 1})}
+        row = {"fate": self.plan.fates[name], **self.decide(name, ids)}
+        row["deleted"] = self.remove_vanished(name, destination)
+        return row
 
-    def apply(name: str, ids: set) -> dict:
-        model = pipeline.model(name) if plan.models.get(name) else None
-        destination = plan.target(name)
-        docs = _fetch(source, name, ids)
+    def remove_vanished(self, name: str, destination: str) -> int:
+        """Documents the source no longer holds leave the target and the quarantine (journaled first)."""
+        extra = _extra_ids(self.source, self.target, name, destination, self.quarantined[name])
+        if name in DEPENDENT_PARENTS and extra:
+            parent, key = DEPENDENT_PARENTS[name]
+            parents = {d.get(key) for d in _fetch(self.target, destination, extra).values()} - {None}
+            self.journal.refresh(parent, parents)
+            self.refresh[parent] |= parents
+        self.journal.gone(destination, extra)
+        for part in _chunks(list(extra)):
+            self.target[destination].delete_many({"_id": {"$in": part}})
+            self.quarantine.delete_many({"_id": {"$in": [f"{name}:{i}" for i in part]}})
+        self.quarantined[name] -= extra
+        self.gone[destination] |= extra
+        for _id in extra:
+            self.pipeline.registry.ids[destination].discard(_id)
+        return len(extra)
+
+    def decide(self, name: str, ids: set) -> dict:
+        """The documents ``ids`` of a source collection decided and written: accepted ones upserted,
+        rejects quarantined and removed from the target, released ones out of quarantine."""
+        model = self.pipeline.model(name) if self.plan.models.get(name) else None
+        destination = self.plan.target(name)
+        quarantined = self.quarantined[name]
+        docs = _fetch(self.source, name, ids)
         stats, writes = CollectionStats(), WriteStats()
         accepted, rejects, released = [], [], []
         for _id in sorted(docs, key=str):
@@ -288,69 +347,36 @@ def _apply(source: Database, target: Database, schema: Schema, plan: Plan, meta:
             if model is None:
                 accepted.append(doc)
                 continue
-            outcome = pipeline.decide(name, doc, stats)
+            outcome = self.pipeline.decide(name, doc, stats)
             if outcome.rejected:
                 rejects.append(reject_record(name, doc, outcome.reason))
-                pipeline.registry.ids[destination].discard(_id)
-                gone[destination].add(_id)
+                self.pipeline.registry.ids[destination].discard(_id)
+                self.gone[destination].add(_id)
             else:
                 accepted.append(outcome.target)
-                if _id in quarantined[name]:
+                if _id in quarantined:
                     released.append(f"{name}:{_id}")
         for part in range(0, len(accepted), CHUNK):
-            for doc in _upsert(target[destination], accepted[part:part + CHUNK], writes):
-                rejects.append(reject_record(name, docs[doc["_id"]], _collision(target, model, doc)))
-                pipeline.registry.ids[destination].discard(doc["_id"])
-                gone[destination].add(doc["_id"])
+            for doc in _upsert(self.target[destination], accepted[part:part + CHUNK], writes):
+                rejects.append(reject_record(name, docs[doc["_id"]], _collision(self.target, model, doc)))
+                self.pipeline.registry.ids[destination].discard(doc["_id"])
+                self.gone[destination].add(doc["_id"])
         refused = {f"{name}:{r['sourceId']}" for r in rejects}
         released = [key for key in released if key not in refused]
-        fresh = [rec for rec in rejects if rec["sourceId"] not in quarantined[name]]
-        # A reject is journaled and quarantined before it leaves the target: killed in between, the
-        # next run finds it (in quarantine) and the children it leaves behind (in the journal).
-        journal.gone(destination, [r["sourceId"] for r in rejects])
-        for rec in rejects:
-            quarantine.replace_one({"_id": rec["_id"]}, rec, upsert=True)
-        for part in _chunks([r["sourceId"] for r in rejects]):
-            target[destination].delete_many({"_id": {"$in": part}})
+        fresh = [rec for rec in rejects if rec["sourceId"] not in quarantined]
+        self.quarantine_rejects(destination, rejects)
         for part in _chunks(released):
-            quarantine.delete_many({"_id": {"$in": part}})
-        quarantined[name] = (quarantined[name] | {r["sourceId"] for r in rejects}) - {
+            self.quarantine.delete_many({"_id": {"$in": part}})
+        self.quarantined[name] = (quarantined | {r["sourceId"] for r in rejects}) - {
             _id for _id in docs if f"{name}:{_id}" in released}
         return {"inserted": writes.inserted, "updated": writes.replaced, "unchanged": writes.unchanged,
                 "rejected": len(fresh), "released": len(released)}
 
-    for name in [n for n in plan.order if n in plan.targets]:
-        model = pipeline.model(name) if plan.models.get(name) else None
-        destination = plan.target(name)
-        # Children of parents that disappeared are decided again (they may now be orphans).
-        for relation in model.required_relations() if model else ():
-            parent = schema.models[relation.model].collection
-            fk = model.fields[relation.fields[0]].db_name
-            for part in _chunks(list(gone[parent])):
-                candidates[name] |= {d["_id"] for d in target[destination].find({fk: {"$in": part}}, {"_id": 1})}
-        row = {"fate": plan.fates[name], **apply(name, candidates[name])}
-        extra = _extra_ids(source, target, name, destination, quarantined[name])
-        if name in DEPENDENT_PARENTS and extra:
-            parent, key = DEPENDENT_PARENTS[name]
-            parents = {d.get(key) for d in _fetch(target, destination, extra).values()} - {None}
-            journal.refresh(parent, parents)
-            refresh[parent] |= parents
-        journal.gone(destination, extra)
-        for part in _chunks(list(extra)):
-            target[destination].delete_many({"_id": {"$in": part}})
-            quarantine.delete_many({"_id": {"$in": [f"{name}:{i}" for i in part]}})
-        quarantined[name] -= extra
-        gone[destination] |= extra
-        for _id in extra:
-            pipeline.registry.ids[destination].discard(_id)
-        row["deleted"] = len(extra)
-        rows[name] = row
-
-    # Parents of deleted children (a message whose reaction was removed) are decided again.
-    for parent, ids in refresh.items():
-        pipeline.derived = derive(source, schema, message_ids=ids if parent == "Message" else (),
-                                  conversation_ids=ids if parent == "Conversation" else ())
-        again = apply(parent, ids - gone[plan.target(parent)])
-        for key in ("inserted", "updated", "unchanged", "rejected", "released"):
-            rows[parent][key] += again[key]
-    return {n: r for n, r in rows.items() if any(v for k, v in r.items() if k not in ("fate", "unchanged"))}
+    def quarantine_rejects(self, destination: str, rejects: list[dict]) -> None:
+        """A reject is journaled and quarantined before it leaves the target: killed in between, the
+        next run finds it (in quarantine) and the children it leaves behind (in the journal)."""
+        self.journal.gone(destination, [r["sourceId"] for r in rejects])
+        for rec in rejects:
+            self.quarantine.replace_one({"_id": rec["_id"]}, rec, upsert=True)
+        for part in _chunks([r["sourceId"] for r in rejects]):
+            self.target[destination].delete_many({"_id": {"$in": part}})

@@ -1,7 +1,7 @@
 """`migrate`: source (legacy) → target (Prisma shape), batched idempotent writes, rejects in quarantine.
 
 >>> report = migrate("mongodb://127.0.0.1:27017/meeshy", "mongodb://127.0.0.1:27017/meeshy_new")
->>> report["ok"], report["totals"]["source"]
+>>> report.ok, report.totals["source"]
 
 The schema is read and the plan decided before anything is written: a schema Prisma refuses, or one
 without the models the plan needs, stops the run there. Migrated and copied documents that a model
@@ -26,16 +26,9 @@ from pymongo.database import Database
 from pymongo.errors import OperationFailure
 
 from ops.config import redact_url
-from ops.errors import OpsError
+from ops.db import collection_count, describe_server
 from ops.migration import progress
-from ops.migration.connect import (
-    check_target,
-    collection_count,
-    describe_server,
-    in_sample,
-    open_database,
-    source_database,
-)
+from ops.migration.connect import check_target, in_sample, source_database, target_database
 from ops.migration.lock import target_lock
 from ops.migration.pipeline import READ_BATCH, CollectionStats, Pipeline, derive, unique_key
 from ops.migration.plan import (
@@ -53,6 +46,7 @@ from ops.migration.plan import (
     load_overrides,
 )
 from ops.migration.report import check_report_path, write_report
+from ops.migration.results import MigrationReport
 from ops.migration.schema import DEFAULT_SCHEMA_PATH, Index, Model, Schema, load_schema
 from ops.migration.values import RAW, storable
 from ops.migration.writer import BatchWriter
@@ -144,7 +138,7 @@ def _partial_filter(model: Model, index: Index) -> dict | None:
     return out or None
 
 
-def _evictor(source: Database, target: Database, plan: Plan, report: dict) -> Evict:
+def _evictor(source: Database, target: Database, plan: Plan, report: MigrationReport) -> Evict:
     """Turns the later holders of a taken unique key into rejects (kept in quarantine, counted)."""
 
     def evict(model: Model, index: Index) -> int:
@@ -172,8 +166,8 @@ def _evictor(source: Database, target: Database, plan: Plan, report: dict) -> Ev
                                                    upsert=True)
             target[model.collection].delete_one({"_id": _id})
             evicted += 1
-            report["rejects"].append({"collection": name, "_id": str(_id), "reason": reason})
-            row = report["collections"].get(name, {})
+            report.rejects.append({"collection": name, "_id": str(_id), "reason": reason})
+            row = report.collections.get(name, {})
             kept = "migrated" if row.get("fate") == MIGRATE else "copied"
             row[kept] = row.get(kept, 0) - 1
             row["rejected"] = row.get("rejected", 0) + 1
@@ -186,53 +180,49 @@ def _evictor(source: Database, target: Database, plan: Plan, report: dict) -> Ev
 
 def migrate(source_url: str, target_url: str, *, plan_path: Path | None = None, schema_path: Path | None = None,
             dry_run: bool = False, report_path: Path | None = None, t0: datetime | None = None,
-            reject_threshold: int | None = None, show_progress: bool = False) -> dict:
+            reject_threshold: int | None = None, show_progress: bool = False) -> MigrationReport:
+    """The run's report; its failures (an index not built, rejects above the threshold) are listed, not
+    raised: ``report.ensure_ok()`` raises them."""
     started = time.monotonic()
     if report_path:
         check_report_path(Path(report_path))
     schema = load_schema(schema_path or DEFAULT_SCHEMA_PATH)
     overrides = load_overrides(plan_path)
-    source = source_database(source_url)
-    target = open_database(target_url, "target")
-    plan = build_plan(source.list_collection_names(), schema, overrides, strict=False)
-    if plan.problems:
-        if show_progress and schema.models:  # the operator sees the whole plan, then why it cannot run
-            for line in describe_lines(describe(plan, schema)):
-                progress.say(line)
-        ensure_runnable(plan)
-    previous = check_target(target, source, target_collections(plan, schema))
-    with nullcontext() if dry_run else target_lock(target, "migrate"):
-        report = _run(source, target, schema, plan, overrides, previous, dry_run=dry_run, t0=t0,
-                      reject_threshold=reject_threshold, show_progress=show_progress)
-    report["source"], report["target"] = redact_url(source_url), redact_url(target_url)
-    report["seconds"] = round(time.monotonic() - started, 3)
+    with source_database(source_url) as source, target_database(target_url) as target:
+        plan = build_plan(source.list_collection_names(), schema, overrides, strict=False)
+        if plan.problems:
+            if show_progress and schema.models:  # the operator sees the whole plan, then why it cannot run
+                for line in describe_lines(describe(plan, schema)):
+                    progress.say(line)
+            ensure_runnable(plan)
+        previous = check_target(target, source, target_collections(plan, schema))
+        with nullcontext() if dry_run else target_lock(target, "migrate"):
+            report = _run(source, target, schema, plan, overrides, previous, dry_run=dry_run, t0=t0,
+                          reject_threshold=reject_threshold, show_progress=show_progress)
+    report.source, report.target = redact_url(source_url), redact_url(target_url)
+    report.seconds = round(time.monotonic() - started, 3)
     if report_path:
-        write_report(report, Path(report_path))
+        write_report(report.to_json(), Path(report_path))
     return report
 
 
 def _run(source: Database, target: Database, schema: Schema, plan: Plan, overrides: Overrides,
          previous: dict | None, *, dry_run: bool, t0: datetime | None, reject_threshold: int | None,
-         show_progress: bool) -> dict:
+         show_progress: bool) -> MigrationReport:
     # Counts of the dropped collections go in the report; the others only size the progress bars.
     counts = {name: collection_count(source, name) if show_progress or fate == DROP else 0
               for name, fate in plan.fates.items()}
 
     plan_report = describe(plan, schema, {n: c for n, c in counts.items() if show_progress or plan.fates[n] == DROP})
-    report: dict = {
-        "kind": "migration", "dry_run": dry_run, "server": describe_server(target),
-        "source": None, "target": None,
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "t0": None,
-        "schema": {"path": str(schema.path), "models": len(schema.models), "composite_types": len(schema.types),
-                   "parse_seconds": round(schema.parse_seconds, 3)},
-        "plan": plan.fates, "targets": plan.targets, "unplanned": plan.unplanned,
-        "models_without_collection": plan.unfed, "plan_report": plan_report,
-        "collections": {}, "rejects": [],
-    }
+    report = MigrationReport(
+        dry_run=dry_run, server=describe_server(target), started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        schema={"path": str(schema.path), "models": len(schema.models), "composite_types": len(schema.types),
+                "parse_seconds": round(schema.parse_seconds, 3)},
+        plan=plan.fates, targets=plan.targets, unplanned=plan.unplanned, models_without_collection=plan.unfed,
+        plan_report=plan_report)
     t0 = t0 or (previous or {}).get("t0")
     if t0:
-        report["t0"] = t0.isoformat()
+        report.t0 = t0.isoformat()
     if show_progress:
         for line in describe_lines(plan_report):
             progress.say(line)
@@ -248,25 +238,24 @@ def _run(source: Database, target: Database, schema: Schema, plan: Plan, overrid
         # Copies no model reads are pure I/O and independent of the others: they run alongside.
         copies = copier.submit(_copy_all, source, written, plan.unchanged(), counts, board)
         _decide_all(source, written, schema, plan, counts, board, report, sample)
-        report["collections"].update(copies.result())
+        report.collections.update(copies.result())
     for name in plan.ordered(DROP):
-        report["collections"][name] = {"fate": DROP, "model": plan.models[name], "source": counts[name],
+        report.collections[name] = {"fate": DROP, "model": plan.models[name], "source": counts[name],
                                        "dropped": counts[name]}
 
-    report["indexes"] = {} if dry_run else create_indexes(target, schema, _evictor(source, target, plan, report))
-    totals = {key: sum(c.get(key, 0) for c in report["collections"].values())
+    report.indexes = {} if dry_run else create_indexes(target, schema, _evictor(source, target, plan, report))
+    totals = {key: sum(c.get(key, 0) for c in report.collections.values())
               for key in ("source", "migrated", "rejected", "copied", "dropped", "written")}
-    report["totals"] = totals
-    failures = [f"index {n}: {r}" for n, r in report["indexes"].items() if r != "ok"]
+    report.totals = totals
+    failures = [f"index {n}: {r}" for n, r in report.indexes.items() if r != "ok"]
     if totals["source"] != totals["migrated"] + totals["rejected"] + totals["copied"] + totals["dropped"]:
         failures.append("documents unaccounted for")
     if reject_threshold is not None and totals["rejected"] > reject_threshold:
         failures.append(f"{totals['rejected']} rejects exceed the threshold of {reject_threshold}")
-    report["failures"] = failures
-    report["ok"] = not failures
-    report["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    report.failures = failures
+    report.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
     if not dry_run:
-        finished = {"status": "done" if report["ok"] else "failed", "finished_at": datetime.now(UTC),
+        finished = {"status": "done" if report.ok else "failed", "finished_at": datetime.now(UTC),
                     "totals": totals, "source_sample": sample}
         if t0:
             finished["t0"] = t0
@@ -274,13 +263,8 @@ def _run(source: Database, target: Database, schema: Schema, plan: Plan, overrid
     return report
 
 
-def ensure_ok(report: dict) -> None:
-    if not report["ok"]:
-        raise OpsError(f"{report['kind']} failed: " + "; ".join(report["failures"]))
-
-
 def _decide_all(source: Database, target: Database | None, schema: Schema, plan: Plan, counts: dict[str, int],
-                board: progress.Board, report: dict, sample: list[dict]) -> None:
+                board: progress.Board, report: MigrationReport, sample: list[dict]) -> None:
     """Migrated collections and copies that a model reads, parents first, through one pipeline.
     ``sample`` gets the collection and _id of the source documents that identify the source later
     (``connect.check_migrated_from``)."""
@@ -297,7 +281,7 @@ def _decide_all(source: Database, target: Database | None, schema: Schema, plan:
                 sample.append({"collection": name, "_id": outcome.source["_id"]})
             if outcome.rejected:
                 rejects.add(reject_record(name, outcome.source, outcome.reason))
-                report["rejects"].append({"collection": name, "_id": str(outcome.source["_id"]),
+                report.rejects.append({"collection": name, "_id": str(outcome.source["_id"]),
                                           "reason": outcome.reason})
             else:
                 writer.add(outcome.target)
@@ -312,7 +296,7 @@ def _decide_all(source: Database, target: Database | None, schema: Schema, plan:
         if plan.notes[name]:
             row["notes"] = plan.notes[name]
         row["seconds"] = round(time.monotonic() - began, 3)
-        report["collections"][name] = row
+        report.collections[name] = row
     rejects.close()
 
 

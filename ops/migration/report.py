@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ops.errors import OpsError
+from ops.migration.results import MigrationReport, VerificationReport
 
 
 def check_report_path(path: Path) -> None:
@@ -36,21 +37,30 @@ def write_report(report: dict, path: Path) -> None:
                        f"{exc.strerror or exc}") from exc
 
 
-def migration_table(report: dict) -> Table:
-    title = f"{report['kind']}{' (dry run)' if report.get('dry_run') else ''}: " + \
-        ("OK" if report["ok"] else "FAILED")
-    table = Table(title=title, caption=f"server: {report.get('server', '?')}")
+def migration_table(report: MigrationReport) -> Table:
+    title = f"{report.kind}{' (dry run)' if report.dry_run else ''}: " + ("OK" if report.ok else "FAILED")
+    table = Table(title=title, caption=f"server: {report.server}")
     for column in ("collection", "fate", "source", "migrated", "rejected", "copied", "dropped", "written",
                    "seconds"):
         table.add_column(column, justify="left" if column in ("collection", "fate") else "right")
-    for name, row in report["collections"].items():
+    for name, row in report.collections.items():
         table.add_row(name, row["fate"], *(str(row.get(k, "")) for k in
                                            ("source", "migrated", "rejected", "copied", "dropped", "written",
                                             "seconds")))
-    totals = report["totals"]
-    table.add_row("TOTAL", "", *(str(totals.get(k, "")) for k in
+    table.add_row("TOTAL", "", *(str(report.totals.get(k, "")) for k in
                                  ("source", "migrated", "rejected", "copied", "dropped", "written")),
-                  str(report["seconds"]), style="bold")
+                  str(report.seconds), style="bold")
+    return table
+
+
+def verification_table(report: VerificationReport) -> Table:
+    table = Table(title="verification: " + ("OK" if report.ok else "FAILED"))
+    for column in ("collection", "fate", "source", "migrated", "rejected", "copied", "problems"):
+        table.add_column(column)
+    for name, row in report.collections.items():
+        problems = ", ".join(f"{k}: {n}" for k, n in row["problems"].items()) or "-"
+        table.add_row(name, row["fate"], *(str(row.get(k, "")) for k in ("source", "migrated", "rejected",
+                                                                             "copied")), problems)
     return table
 
 

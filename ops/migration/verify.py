@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pymongo.database import Database
+
 from ops.config import redact_url
-from ops.migration.connect import describe_server, open_database, source_database
+from ops.db import describe_server
+from ops.migration.connect import source_database, target_database
 from ops.migration.engine import target_collections
 from ops.migration.fingerprint import collection_hash, fingerprint
 from ops.migration.pipeline import CollectionStats, Pipeline, derive, read_sorted, unique_key
@@ -25,11 +29,13 @@ from ops.migration.plan import (
     MIGRATE,
     REJECTS_COLLECTION,
     Overrides,
+    Plan,
     build_plan,
     load_overrides,
 )
 from ops.migration.report import check_report_path, write_report
-from ops.migration.schema import DEFAULT_SCHEMA_PATH, load_schema, validate_document
+from ops.migration.results import VerificationReport
+from ops.migration.schema import DEFAULT_SCHEMA_PATH, Schema, load_schema, validate_document
 
 MAX_LISTED = 20  # discrepancies listed per collection and kind; all are counted
 
@@ -50,129 +56,156 @@ def _differing_keys(a: dict, b: dict) -> list[str]:
 
 
 def verify(source_url: str, target_url: str, *, plan_path: Path | None = None,
-           schema_path: Path | None = None, report_path: Path | None = None) -> dict:
-    """Without ``plan_path``, the plan the migration recorded in the target is the one checked."""
+           schema_path: Path | None = None, report_path: Path | None = None) -> VerificationReport:
+    """The report of a target that verifies; VerificationFailed (carrying the report, written first)
+    when it does not. Without ``plan_path``, the plan the migration recorded in the target is checked."""
     started = time.monotonic()
     if report_path:
         check_report_path(Path(report_path))
     schema = load_schema(schema_path or DEFAULT_SCHEMA_PATH)
-    source = source_database(source_url)
-    target = open_database(target_url, "target")
-    meta = target[META_COLLECTION].find_one({"_id": "run"}) or {}
-    overrides = load_overrides(plan_path) if plan_path else Overrides(meta.get("plan", {}), meta.get("renames", {}))
-    plan = build_plan(source.list_collection_names(), schema, overrides)
-    findings = Findings()
-    rows: dict[str, dict] = {}
-    hashes: dict[str, str] = {}
-    present = set(target.list_collection_names())
+    with source_database(source_url) as source, target_database(target_url) as target:
+        meta = target[META_COLLECTION].find_one({"_id": "run"}) or {}
+        overrides = load_overrides(plan_path) if plan_path else Overrides(meta.get("plan", {}),
+                                                                          meta.get("renames", {}))
+        check = Check(source, target, schema, build_plan(source.list_collection_names(), schema, overrides))
+        check.run()
+        server = describe_server(target)
+    failures = [f"{c}: {n} × {k}" for c, kinds in check.findings.counts.items() for k, n in kinds.items()]
+    if meta.get("status") != "done":
+        failures.append(f"the migration's status in the target is {meta.get('status')!r}, not 'done'")
+    report = VerificationReport(
+        server=server, source=redact_url(source_url), target=redact_url(target_url),
+        checked_at=datetime.now(UTC).isoformat(timespec="seconds"), migration_status=meta.get("status"),
+        collections=check.rows, content_hashes=check.hashes,
+        discrepancies={c: dict(kinds) for c, kinds in check.findings.items.items()},
+        seconds=round(time.monotonic() - started, 3), failures=failures)
+    if report_path:
+        write_report(report.to_json(), Path(report_path))
+    report.ensure_ok()
+    return report
 
-    quarantined = defaultdict(set)
-    if REJECTS_COLLECTION in present:
-        for rec in target[REJECTS_COLLECTION].find({}, {"collection": 1, "sourceId": 1}):
-            quarantined[rec["collection"]].add(rec["sourceId"])
 
-    pipeline = Pipeline(schema, derive(source, schema), plan=plan)
-    target_ids: dict[str, set] = {}
-    for name in plan.checked():
-        fate, destination = plan.fates[name], plan.target(name)
+class Check:
+    """One verification: each concern a method, the findings and the rows per collection gathered."""
+
+    def __init__(self, source: Database, target: Database, schema: Schema, plan: Plan) -> None:
+        self.source, self.target, self.schema, self.plan = source, target, schema, plan
+        self.findings = Findings()
+        self.rows: dict[str, dict] = {}
+        self.hashes: dict[str, str] = {}
+        self.present = set(target.list_collection_names())
+        self.pipeline = Pipeline(schema, derive(source, schema), plan=plan)
+        self.target_ids: dict[str, set] = {}
+
+    def run(self) -> None:
+        quarantined = self.quarantined()
+        for name in self.plan.checked():
+            self.decided(name, quarantined[name])
+        self.relations()
+        for name in self.plan.unchanged():
+            self.copied(name)
+        self.indexes()
+        self.dropped_and_unplanned()
+        for name, row in self.rows.items():
+            row["problems"] = dict(self.findings.counts.get(name, {}))
+
+    def quarantined(self) -> dict[str, set]:
+        """Source ids in quarantine, per source collection."""
+        out: dict[str, set] = defaultdict(set)
+        if REJECTS_COLLECTION in self.present:
+            for rec in self.target[REJECTS_COLLECTION].find({}, {"collection": 1, "sourceId": 1}):
+                out[rec["collection"]].add(rec["sourceId"])
+        return out
+
+    def decided(self, name: str, quarantined: set) -> None:
+        """A collection the pipeline decides (migrated, or copied into a model): the target holds exactly
+        its transform, the rejects are quarantined, every document fits the schema, unique keys hold."""
+        fate, destination = self.plan.fates[name], self.plan.target(name)
         stats = CollectionStats()
         expected: dict = {}
         rejected: set = set()
-        for outcome in pipeline.run(name, pipeline.read(source, name), stats):
+        for outcome in self.pipeline.run(name, self.pipeline.read(self.source, name), stats):
             if outcome.rejected:
                 rejected.add(outcome.source["_id"])
             else:
                 expected[outcome.target["_id"]] = outcome.target
-        model = pipeline.model(name)
-        actual = {doc["_id"]: doc for doc in target[destination].find({}, batch_size=2000)}
-        target_ids[destination] = set(actual)
-        for _id in expected.keys() - actual.keys():
-            findings.add(name, "missing document", str(_id))
-        for _id in actual.keys() - expected.keys():
-            findings.add(name, "unexpected document", str(_id))
-        for _id in expected.keys() & actual.keys():
-            if fingerprint(expected[_id]) != fingerprint(actual[_id]):
-                keys = _differing_keys(expected[_id], actual[_id])
-                findings.add(name, "altered document", f"{_id}: {', '.join(keys)}")
-        for _id in rejected ^ quarantined[name]:
+        model = self.pipeline.model(name)
+        actual = {doc["_id"]: doc for doc in self.target[destination].find({}, batch_size=2000)}
+        self.target_ids[destination] = set(actual)
+        prints = {i: fingerprint(d) for i, d in actual.items()}
+        self.compare(name, {i: fingerprint(d) for i, d in expected.items()}, prints,
+                     lambda _id: f"{_id}: {', '.join(_differing_keys(expected[_id], actual[_id]))}")
+        for _id in rejected ^ quarantined:
             kind = "reject not in quarantine" if _id in rejected else "quarantined but migratable"
-            findings.add(name, kind, str(_id))
+            self.findings.add(name, kind, str(_id))
         for doc in actual.values():
-            for problem in validate_document(model, doc, schema.enums, allow_unknown=fate == COPY):
-                findings.add(name, "schema violation", f"{doc['_id']}: {problem}")
+            for problem in validate_document(model, doc, self.schema.enums, allow_unknown=fate == COPY):
+                self.findings.add(name, "schema violation", f"{doc['_id']}: {problem}")
         for index in model.unique_keys():
             holders: dict = {}
             for doc in actual.values():
                 key = unique_key(index.fields, doc)
                 if key is not None and holders.setdefault(key, doc["_id"]) != doc["_id"]:
-                    findings.add(name, "unique key violated", f"{index.name}: {doc['_id']} and {holders[key]}")
-        hashes[destination] = collection_hash((i, fingerprint(d)) for i, d in actual.items())
+                    self.findings.add(name, "unique key violated", f"{index.name}: {doc['_id']} and {holders[key]}")
+        self.hashes[destination] = collection_hash(prints.items())
         kept = "migrated" if fate == MIGRATE else "copied"
-        rows[name] = {"fate": fate, "model": model.name, "target": destination, "source": stats.source,
-                      kept: len(actual), "rejected": len(quarantined[name]),
-                      "accounted": stats.source == len(actual) + len(quarantined[name])}
-        if not rows[name]["accounted"]:
-            findings.add(name, "unaccounted", f"source {stats.source} ≠ {kept} {len(actual)} + "
-                                              f"rejected {len(quarantined[name])}")
+        self.rows[name] = {"fate": fate, "model": model.name, "target": destination, "source": stats.source,
+                           kept: len(actual), "rejected": len(quarantined),
+                           "accounted": stats.source == len(actual) + len(quarantined)}
+        if not self.rows[name]["accounted"]:
+            self.findings.add(name, "unaccounted", f"source {stats.source} ≠ {kept} {len(actual)} + "
+                                                   f"rejected {len(quarantined)}")
 
-    # Required relations are checked against what the target really holds.
-    for name in plan.checked():
-        model = pipeline.model(name)
-        for relation in model.required_relations():
-            other = schema.models[relation.model].collection
-            keys = [model.fields[f].db_name for f in relation.fields]
-            known = target_ids.get(other)
-            if known is None:
-                known = {d["_id"] for d in target[other].find({}, {"_id": 1})}
-            for doc in target[plan.target(name)].find({}, {k: 1 for k in keys}):
-                for key in keys:
-                    if doc.get(key) not in known:
-                        findings.add(name, "broken reference", f"{doc['_id']}: {key}={doc.get(key)}")
-
-    for name in plan.unchanged():
-        expected = {d["_id"]: fingerprint(d) for d in read_sorted(source, name)}
-        actual = {d["_id"]: fingerprint(d) for d in target[name].find({}, batch_size=2000)}
+    def compare(self, name: str, expected: dict[object, str], actual: dict[object, str],
+                altered: Callable[[object], str] = str) -> None:
+        """Fingerprints by _id: documents missing, unexpected, altered (``altered`` says how)."""
         for _id in expected.keys() - actual.keys():
-            findings.add(name, "missing document", str(_id))
+            self.findings.add(name, "missing document", str(_id))
         for _id in actual.keys() - expected.keys():
-            findings.add(name, "unexpected document", str(_id))
+            self.findings.add(name, "unexpected document", str(_id))
         for _id in expected.keys() & actual.keys():
             if expected[_id] != actual[_id]:
-                findings.add(name, "altered document", str(_id))
-        hashes[name] = collection_hash(actual.items())
-        rows[name] = {"fate": COPY, "model": None, "target": name, "source": len(expected), "copied": len(actual),
-                      "accounted": len(expected) == len(actual)}
+                self.findings.add(name, "altered document", altered(_id))
 
-    # Every model's indexes, fed or not (a collection no model reads has none to check).
-    for model in schema.models.values():
-        owner = plan.source_of(model.collection) or model.collection
-        existing = target[model.collection].index_information() if model.collection in present else {}
-        for index in model.indexes:
-            if index.name not in existing:
-                findings.add(owner, "missing index", index.name)
+    def relations(self) -> None:
+        """Required relations resolve against what the target really holds."""
+        for name in self.plan.checked():
+            model = self.pipeline.model(name)
+            for relation in model.required_relations():
+                other = self.schema.models[relation.model].collection
+                keys = [model.fields[f].db_name for f in relation.fields]
+                known = self.target_ids.get(other)
+                if known is None:
+                    known = {d["_id"] for d in self.target[other].find({}, {"_id": 1})}
+                for doc in self.target[self.plan.target(name)].find({}, {k: 1 for k in keys}):
+                    for key in keys:
+                        if doc.get(key) not in known:
+                            self.findings.add(name, "broken reference", f"{doc['_id']}: {key}={doc.get(key)}")
 
-    for name in plan.ordered(DROP):
-        if name in present and target[name].estimated_document_count():
-            findings.add(name, "dropped collection present", name)
-        rows[name] = {"fate": DROP, "model": plan.models[name], "dropped": True, "accounted": True}
-    for name in sorted(present - target_collections(plan, schema) - {META_COLLECTION, REJECTS_COLLECTION}):
-        findings.add(name, "collection not in the plan", name)
+    def copied(self, name: str) -> None:
+        """A collection no model reads: the same documents, byte for byte."""
+        expected = {d["_id"]: fingerprint(d) for d in read_sorted(self.source, name)}
+        actual = {d["_id"]: fingerprint(d) for d in self.target[name].find({}, batch_size=2000)}
+        self.compare(name, expected, actual)
+        self.hashes[name] = collection_hash(actual.items())
+        self.rows[name] = {"fate": COPY, "model": None, "target": name, "source": len(expected),
+                           "copied": len(actual), "accounted": len(expected) == len(actual)}
 
-    for name, row in rows.items():
-        row["problems"] = dict(findings.counts.get(name, {}))
-    report = {
-        "kind": "verification", "server": describe_server(target),
-        "source": redact_url(source_url), "target": redact_url(target_url),
-        "checked_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "migration_status": meta.get("status"), "collections": rows,
-        "content_hashes": hashes,
-        "discrepancies": {c: dict(kinds) for c, kinds in findings.items.items()},
-        "ok": not findings.counts and meta.get("status") == "done",
-        "seconds": round(time.monotonic() - started, 3),
-    }
-    report["failures"] = [f"{c}: {n} × {k}" for c, kinds in findings.counts.items() for k, n in kinds.items()]
-    if meta.get("status") != "done":
-        report["failures"].append(f"the migration's status in the target is {meta.get('status')!r}, not 'done'")
-    if report_path:
-        write_report(report, Path(report_path))
-    return report
+    def indexes(self) -> None:
+        """Every model's indexes, fed or not (a collection no model reads has none to check)."""
+        for model in self.schema.models.values():
+            owner = self.plan.source_of(model.collection) or model.collection
+            existing = self.target[model.collection].index_information() if model.collection in self.present \
+                else {}
+            for index in model.indexes:
+                if index.name not in existing:
+                    self.findings.add(owner, "missing index", index.name)
+
+    def dropped_and_unplanned(self) -> None:
+        for name in self.plan.ordered(DROP):
+            if name in self.present and self.target[name].estimated_document_count():
+                self.findings.add(name, "dropped collection present", name)
+            self.rows[name] = {"fate": DROP, "model": self.plan.models[name], "dropped": True, "accounted": True}
+        internal = {META_COLLECTION, REJECTS_COLLECTION}
+        for name in sorted(self.present - target_collections(self.plan, self.schema) - internal):
+            self.findings.add(name, "collection not in the plan", name)

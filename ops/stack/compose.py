@@ -58,7 +58,15 @@ class ComposeEngine:
         return self.host.check_output(f"{prefix}docker compose -p %s {args}", *values, timeout=timeout)
 
     def config(self, env: Environment) -> dict:
-        return json.loads(self.compose(env, "config --format json", timeout=60))
+        out = self.compose(env, "config --format json", timeout=60)
+        try:
+            cfg = json.loads(out)
+        except ValueError:
+            cfg = None
+        if not isinstance(cfg, dict) or not isinstance(cfg.get("services"), dict):
+            raise OpsError(f"`docker compose config` of {env.compose_file} gave no services as JSON (a Compose "
+                           f"older than v2.x?): {out.strip()[:200]!r}")
+        return cfg
 
     def services(self, env: Environment) -> dict[str, str]:
         """Compose service name → container name (the compose default when none is set)."""

@@ -16,20 +16,21 @@ from ops.config import SECRET_KEY
 from ops.config.site import Site, timestamp
 from ops.db import fingerprints, reach
 from ops.errors import OpsError
+from ops.steps.results import Snapshot
 
 SECRET_FILE = "config/env"
 COMPOSE_FILE = "docker/docker-compose.yml"  # the operator's, as it is: it may hold a secret too (0600)
 VOLUME_TIMEOUT_S = 1800
 
 
-def capture(site: Site) -> str:
-    """Take the snapshot; return its name."""
+def capture(site: Site) -> Snapshot | None:
+    """Take the snapshot; return what it is."""
     name = f"pre-switch-{timestamp()}"
     snap = f"{site.snapshots}/{name}"
     prod = site.production
     if site.would(f"snapshot production into {snap} (images, compose file, whole .env 0600, database dump, "
                   f"uploads volumes, logs, MANIFEST.md) and {site.backups}/{name}.tar.gz (0600)"):
-        return name
+        return None
     host = site.host
     if not host.exists(prod.env_file):
         raise OpsError(f"no production configuration at {prod.env_file}: nothing to snapshot")
@@ -56,7 +57,7 @@ def capture(site: Site) -> str:
              site.backups, site.snapshots, site.backups, name, name, timeout=VOLUME_TIMEOUT_S)
     site.echo(f"snapshot {name}: {record.documents} documents, {len(site.uploads_volumes)} uploads volumes, "
               f"MANIFEST at {snap}/MANIFEST.md")
-    return name
+    return Snapshot(name=name, directory=snap, documents=record.documents, manifest=f"{snap}/MANIFEST.md")
 
 
 def _refuse_leaks(site: Site, snap: str) -> None:

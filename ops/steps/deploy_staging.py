@@ -11,11 +11,12 @@ from ops.config import merge_env
 from ops.config.site import Site
 from ops.errors import OpsError
 from ops.stack import wait_healthy
+from ops.steps.results import StagingDeployment
 
 HEALTH_DEADLINE_S = 300.0
 
 
-def deploy_staging(site: Site) -> dict:
+def deploy_staging(site: Site) -> StagingDeployment | None:
     """Idempotent: files copied, owned keys set, stack up, essential services healthy, /health 200."""
     staging, prod = site.staging, site.production
     if not site.staging_compose.is_file():
@@ -23,7 +24,7 @@ def deploy_staging(site: Site) -> dict:
     if site.would(f"copy {site.staging_compose} to {staging.compose_file}, copy {', '.join(site.staging_files)} "
                   f"from {prod.directory}, set {', '.join(site.new_images)} in {staging.env_file}, start project "
                   f"{staging.project} and wait for it to be healthy"):
-        return {}
+        return None
     host = site.host
     host.run("mkdir -p %s %s", staging.directory, staging.state_dir)
     host.put(site.staging_compose, staging.compose_file)
@@ -40,11 +41,11 @@ def deploy_staging(site: Site) -> dict:
     seconds = site.engine.up(staging, HEALTH_DEADLINE_S)
     url = site.gateway_urls["staging"]
     wait_healthy(url + "/health", HEALTH_DEADLINE_S, "the staging gateway", site.tls_for("staging"))
-    state = {"images": site.engine.images(staging), "new_images": site.new_images, "gateway_url": url,
-             "tls": site.tls_note(), "up_seconds": round(seconds, 1)}
-    site.write_state(f"{staging.state_dir}/deploy.json", state)
+    result = StagingDeployment(images=site.engine.images(staging), new_images=site.new_images, gateway_url=url,
+                               tls=site.tls_note(), up_seconds=round(seconds, 1))
+    site.write_state(f"{staging.state_dir}/deploy.json", result.to_json())
     site.echo(f"staging ({staging.project}) is up and healthy at {url} in {seconds:.1f}s; {site.tls_note()}")
-    return state
+    return result
 
 
 def _check_mounts(site: Site) -> None:

@@ -15,17 +15,16 @@ from ops import backup
 from ops.config.site import Site, timestamp
 from ops.db import fingerprints, reach, with_database
 from ops.errors import OpsError
+from ops.steps.results import StagingMigration
 
 VOLUME_COPY_TIMEOUT_S = 1800
 
 
-def _report_ok(report: object) -> bool:
-    return bool(report.get("ok") if isinstance(report, dict) else getattr(report, "ok", False))
-
-
-def migrate_to_staging(site: Site) -> dict:
-    """Returns the migration state written to staging/state/migration.json."""
+def migrate_to_staging(site: Site) -> StagingMigration | None:
+    """Returns the migration state written to staging/state/migration.json; an OpsError, that state
+    written first, when the verification fails."""
     from ops.migration.engine import migrate  # heavy (schema, transforms): loaded by the steps that migrate
+    from ops.migration.results import VerificationFailed
     from ops.migration.verify import verify
 
     ts = timestamp()
@@ -35,7 +34,7 @@ def migrate_to_staging(site: Site) -> dict:
     if site.would(f"mongodump {site.database} in production's database container into {archive}, checksum it, "
                   f"record T0, mongorestore it into staging's {site.staging_legacy_database}, migrate into "
                   f"{site.staging_database}, verify, copy the uploads volumes {', '.join(site.uploads_volumes)}"):
-        return {}
+        return None
     site.echo(f"backing up production's {site.database} into {archive}")
     record = backup.dump(site.host, site.database_container(prod), site.database, archive)
     with reach(site.host, site.database_address(prod), site.database) as url:
@@ -48,18 +47,23 @@ def migrate_to_staging(site: Site) -> dict:
         target = with_database(source, site.staging_database)
         migration_report, verify_report = Path(tmp) / "migration-report.json", Path(tmp) / "verify-report.json"
         migrate(source, target, plan_path=site.plan, schema_path=site.schema, report_path=migration_report)
-        result = verify(source, target, plan_path=site.plan, schema_path=site.schema, report_path=verify_report)
+        try:
+            verify(source, target, plan_path=site.plan, schema_path=site.schema, report_path=verify_report)
+            failed = None
+        except VerificationFailed as exc:
+            failed = exc
         for report in (migration_report, verify_report):
             if report.exists():
                 site.host.put(report, f"{directory}/{report.name}")
     copied = copy_uploads(site)
-    state = {"migration_id": ts, "t0": record.t0, "archive": archive, "sha256": record.sha256,
-             "documents": record.documents, "verify_ok": _report_ok(result), "uploads": copied,
-             "migration_report": f"{directory}/migration-report.json",
-             "verify_report": f"{directory}/verify-report.json"}
-    site.write_state(f"{staging.state_dir}/migration.json", state)
-    if not state["verify_ok"]:
-        raise OpsError(f"verification of the staging migration failed; see {state['verify_report']}")
+    state = StagingMigration(migration_id=ts, t0=record.t0, archive=archive, sha256=record.sha256,
+                             documents=record.documents, verify_ok=failed is None, uploads=copied,
+                             migration_report=f"{directory}/migration-report.json",
+                             verify_report=f"{directory}/verify-report.json")
+    site.write_state(f"{staging.state_dir}/migration.json", state.to_json())
+    if failed is not None:
+        raise OpsError("verification of the staging migration failed (" + "; ".join(failed.report.failures[:5])
+                       + f"); see {state.verify_report}") from failed
     site.echo(f"staging migrated from a {record.documents}-document backup (T0 {record.t0}), verified; uploads "
               + ", ".join(f"{v}: {n} files" for v, n in copied.items()))
     return state

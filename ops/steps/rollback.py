@@ -17,12 +17,13 @@ from ops.db import compare_fingerprints, fingerprints, reach
 from ops.errors import OpsError
 from ops.stack import wait_healthy
 from ops.steps.capture import COMPOSE_FILE, SECRET_FILE
+from ops.steps.results import RollbackReport
 from ops.steps.switch import HEALTH_DEADLINE_S, latest_snapshot
 
 VOLUME_TIMEOUT_S = 1800
 
 
-def rollback(site: Site, snapshot: str | None = None) -> dict:
+def rollback(site: Site, snapshot: str | None = None) -> RollbackReport | None:
     snapshot = snapshot or latest_snapshot(site)
     if snapshot is None:
         raise OpsError(f"no snapshot under {site.snapshots}")
@@ -34,16 +35,17 @@ def rollback(site: Site, snapshot: str | None = None) -> dict:
             raise OpsError(f"snapshot {snapshot} is incomplete: {needed} is missing")
     if site.would(f"stop production's writers, restore {archive} into {site.database} and prove it, put back "
                   f"the .env, the compose file and the uploads volumes of {snapshot}, start production"):
-        return {}
+        return None
     switch = site.read_state(f"{prod.state_dir}/switch.json")
     if switch.get("status") in ("running", "restoring", "restore-failed"):
-        site.echo(f"the last switch stopped at stage '{switch['stage']}' ({switch['status']}): the rollback replaces "
-                  "whatever it left with the snapshot")
-    site.confirm(f"This replaces production with snapshot {snapshot}.", "oui")
+        site.echo(f"the last switch stopped at stage '{switch.get('stage')}' ({switch['status']}): the rollback "
+                  "replaces whatever it left with the snapshot")
+    # Everything the snapshot must hold is read before the confirmation: past it, only the restore can fail.
     record = backup.BackupRecord.load(host, archive)
+    recorded = _recorded_images(site, snap)
+    site.confirm(f"This replaces production with snapshot {snapshot}.", "oui")
     backup.verify_checksum(host, record)
     site.mask_env_secrets(prod)
-    recorded = json.loads(host.read_text(f"{snap}/docker/images.json"))
     stages = (("stop", lambda: site.engine.stop(prod, site.engine.writers(prod))),
               ("database", lambda: _restore_database(site, archive, record)),
               ("files", lambda: host.run("cp -p %s/%s %s && chmod 600 %s && cp %s/%s %s", snap, SECRET_FILE,
@@ -63,10 +65,10 @@ def rollback(site: Site, snapshot: str | None = None) -> dict:
                            f"{snapshot}` again") from None
     running = site.engine.images(prod)
     differing = [s for s, i in recorded.items() if running.get(s, {}).get("id") != i["id"]]
-    report = {"snapshot": snapshot, "collections": len(record.collections), "documents": record.documents,
-              "restored_equals_snapshot": True, "env_restored": True, "images": running,
-              "images_differing_from_snapshot": differing}
-    site.write_state(f"{prod.state_dir}/rollback.json", report)
+    report = RollbackReport(snapshot=snapshot, collections=len(record.collections), documents=record.documents,
+                            restored_equals_snapshot=True, env_restored=True, images=running,
+                            images_differing_from_snapshot=differing)
+    site.write_state(f"{prod.state_dir}/rollback.json", report.to_json())
     if differing:
         raise OpsError(f"rolled back, but {', '.join(differing)} run other images than the snapshot's "
                        f"(see {snap}/docker/images.json): the recorded images are no longer on the server")
@@ -74,6 +76,19 @@ def rollback(site: Site, snapshot: str | None = None) -> dict:
               "equal the snapshot (counts and content hashes); .env and compose file restored byte for byte; "
               "old images running; production healthy")
     return report
+
+
+def _recorded_images(site: Site, snap: str) -> dict[str, dict[str, str]]:
+    """The images the snapshot recorded (service → ref and id); an OpsError if the record is unreadable."""
+    path = f"{snap}/docker/images.json"
+    try:
+        recorded = json.loads(site.host.read_text(path))
+        if all(isinstance(i, dict) and {"ref", "id"} <= set(i) for i in recorded.values()):
+            return recorded
+    except (ValueError, AttributeError):
+        pass
+    raise OpsError(f"the snapshot's image record {path} is not readable: expected a service → {{ref, id}} "
+                   "object, as capture writes it")
 
 
 def _restore_database(site: Site, archive: str, record: backup.BackupRecord) -> None:

@@ -11,11 +11,12 @@ from datetime import UTC, datetime
 
 from ops.config.site import Site
 from ops.errors import OpsError
+from ops.steps.results import SwitchReport
 
 
 class SwitchRecord:
-    def __init__(self, site: Site, data: dict) -> None:
-        self.site, self.data = site, data
+    def __init__(self, site: Site, report: SwitchReport) -> None:
+        self.site, self.report = site, report
 
     @property
     def path(self) -> str:
@@ -27,18 +28,36 @@ class SwitchRecord:
 
     @classmethod
     def load(cls, site: Site) -> SwitchRecord:
-        record = cls(site, {})
-        record.data = site.read_state(record.path)
-        if not record.data:
+        record = cls(site, SwitchReport(snapshot="", t0=""))
+        recorded = site.read_state(record.path)
+        if not recorded:
             raise OpsError(f"no switch recorded on this server ({record.path})")
+        try:
+            record.report = SwitchReport.from_json(recorded)
+        except TypeError as exc:
+            raise OpsError(f"the switch record {record.path} is not one this tool wrote ({exc})") from None
         return record
 
-    def enter(self, stage: str, status: str = "running") -> None:
-        history = self.data.setdefault("stages", [])
-        history.append({"stage": stage, "status": status, "at": datetime.now(UTC).isoformat()})
-        self.data.update({"stage": stage, "status": status})
-        self.site.write_state(self.path, self.data)
+    def enter(self, stage: str, status: str = "running", *, best_effort: bool = False) -> None:
+        self.report.stages.append({"stage": stage, "status": status, "at": datetime.now(UTC).isoformat()})
+        self.report.stage, self.report.status = stage, status
+        self.save(best_effort)
 
-    def finish(self, status: str, **fields) -> None:
-        self.data.update(fields, status=status, finished_at=datetime.now(UTC).isoformat())
-        self.site.write_state(self.path, self.data)
+    def finish(self, status: str, *, best_effort: bool = False, **fields) -> None:
+        for name, value in fields.items():
+            if not hasattr(self.report, name):
+                raise AttributeError(f"a switch report has no {name!r}")
+            setattr(self.report, name, value)
+        self.report.status, self.report.finished_at = status, datetime.now(UTC).isoformat()
+        self.save(best_effort)
+
+    def save(self, best_effort: bool = False) -> None:
+        """Write the record. ``best_effort`` while bringing production back: a record that cannot be
+        written (a full disk, the link lost) is said, and must not stop the restore."""
+        try:
+            self.site.write_state(self.path, self.report.to_json())
+        except OpsError as exc:
+            if not best_effort:
+                raise
+            self.site.echo(f"the switch's record {self.path} could not be written ({exc}); it would say: stage "
+                           f"'{self.report.stage}', status '{self.report.status}'")

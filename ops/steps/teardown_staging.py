@@ -10,6 +10,7 @@ import json
 
 from ops.config.site import Site
 from ops.errors import OpsError
+from ops.steps.results import Teardown
 
 
 def _used_by(site: Site, env) -> set[str]:
@@ -25,7 +26,7 @@ def _used_by(site: Site, env) -> set[str]:
     return used
 
 
-def teardown_staging(site: Site) -> list[str]:
+def teardown_staging(site: Site) -> Teardown | None:
     """Returns what was removed."""
     staging, prod = site.staging, site.production
     if not site.host.exists(staging.compose_file):
@@ -39,7 +40,7 @@ def teardown_staging(site: Site) -> list[str]:
     plan = [f"containers {', '.join(containers)}", f"volumes {', '.join(volumes) or '(none)'}",
             f"networks {', '.join(networks) or '(none)'}", f"directory {staging.directory}"]
     if site.would("remove " + "; ".join(plan)):
-        return plan
+        return None
     site.confirm("This deletes staging:\n  " + "\n  ".join(plan) + "\n", "oui")
     site.confirm("Last confirmation.", "DELETE-STAGING")
     try:
@@ -51,4 +52,4 @@ def teardown_staging(site: Site) -> list[str]:
         raise OpsError(f"teardown stopped ({site.host.mask(f'{type(exc).__name__}: {exc}')}); production was not "
                        "touched; run `meeshy-ops teardown-staging` again to finish") from None
     site.echo("staging removed: " + "; ".join(plan))
-    return plan
+    return Teardown(removed=plan)

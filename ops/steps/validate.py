@@ -11,13 +11,14 @@ from pathlib import Path
 from ops.config.site import Site, timestamp
 from ops.errors import OpsError
 from ops.paths import ROOT
+from ops.steps.results import Validation
 
 SUITE_TIMEOUT_S = 1200
 CHECKS_PACKAGE = "meeshy_checks"  # the suites, installed with meeshy-ops (its pytest plugin)
 
 
 def validate(site: Site, env_name: str, report_dir: Path, target_env: Path | None = None,
-             workers: int = 0) -> dict:
+             workers: int = 0) -> Validation | None:
     """Run ``pytest -m <env_name>`` (on ``target_env``, a CHECK_* file, when given; the stack's
     endpoints otherwise); record pass/fail with the migration it ran on. Raises when it failed.
 
@@ -28,7 +29,7 @@ def validate(site: Site, env_name: str, report_dir: Path, target_env: Path | Non
     if site.would(
         f"run `pytest -m {env_name}` against the {env_name} stack; keep the report in {report_dir}"
     ):
-        return {}
+        return None
     if not site.engine.serving(env):
         raise OpsError(f"the {env_name} stack is not serving; nothing to validate")
     migration = site.read_state(f"{site.staging.state_dir}/migration.json")
@@ -64,7 +65,7 @@ def validate(site: Site, env_name: str, report_dir: Path, target_env: Path | Non
     if not passed:
         failed = [p["junit"] for p in phases.values() if p["exit_code"] != 0]
         raise OpsError(f"the {env_name} suite failed: {summary}; report in {', '.join(failed)}")
-    return state
+    return Validation(**state)
 
 
 def _run_phase(site: Site, env_name: str, phase: str, marks: str, workers: int, results: Path,

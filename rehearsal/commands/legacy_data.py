@@ -6,30 +6,17 @@ import json
 from pathlib import Path
 
 import click
-import pymongo
-from pymongo.errors import ConfigurationError, InvalidURI, PyMongoError
-from pymongo.uri_parser import parse_uri
+from pymongo.errors import PyMongoError
 from rich.console import Console
 from rich.table import Table
 
 from ops.config import redact_url
+from ops.db import client, database_name
 from ops.errors import OpsError
 from rehearsal.embedded_db import wait_until_answers
 from rehearsal.legacy_data import LEGACY_TOTAL, GenerationSummary, generate
 
 REACH_DEADLINE_S = 5.0
-
-
-def database_name(url: str) -> str:
-    """The database a MongoDB URL names; an OpsError if it names none or is not a MongoDB URL."""
-    try:
-        name = parse_uri(url).get("database")
-    except (InvalidURI, ConfigurationError, ValueError) as exc:
-        raise OpsError(f"not a MongoDB URL: {redact_url(url)} ({exc})") from exc
-    if not name:
-        raise OpsError(f"the URL must name a database, e.g. mongodb://127.0.0.1:27017/meeshy_legacy "
-                       f"(got {redact_url(url)})")
-    return name
 
 
 def _summary_table(summary: GenerationSummary, scale: float) -> Table:
@@ -65,20 +52,19 @@ def legacy_data(url: str, scale: float, seed: int, replace: bool, report_path: P
     """Write a synthetic legacy Meeshy database with the shape of the real one: the 31 collections
     of the 2026-01-25 snapshot, legacy field names and types, the seed accounts (known passwords),
     and one of each deliberate defect the migration must reject."""
-    name = database_name(url)
+    name = database_name(url, "legacy database")
     wait_until_answers(url, REACH_DEADLINE_S)
     console = Console()
     try:
-        with pymongo.MongoClient(url, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000,
-                                 socketTimeoutMS=120_000) as client:
-            db = client[name]
+        with client(url) as c:
+            db = c[name]
             existing = db.list_collection_names()
             if existing and not replace:
                 raise OpsError(f"database {name!r} already holds {len(existing)} collection(s); "
                                "pass --replace to drop it and write the legacy data again")
             if existing:
                 console.print(f"dropping database {name!r} ({len(existing)} collections)")
-                client.drop_database(name)
+                c.drop_database(name)
             summary = generate(db, scale=scale, seed=seed, progress=True)
     except PyMongoError as exc:
         raise OpsError(f"database error while writing legacy data to {redact_url(url)}: {exc}") from exc

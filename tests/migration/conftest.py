@@ -11,11 +11,20 @@ import pytest
 
 from ops.migration.fingerprint import collection_hash, fingerprint
 from ops.migration.plan import META_COLLECTION
+from ops.migration.results import VerificationFailed, VerificationReport
 from ops.migration.schema import DEFAULT_SCHEMA_PATH
 from ops.migration.values import RAW
+from ops.migration.verify import verify
 from rehearsal.legacy_data import generate
 
 SCALE = 0.03
+
+
+def failed_verification(*args, **kwargs) -> VerificationReport:
+    """The report a verification expected to fail carries."""
+    with pytest.raises(VerificationFailed) as failed:
+        verify(*args, **kwargs)
+    return failed.value.report
 
 
 def state(url: str) -> dict[str, str]:

@@ -45,8 +45,8 @@ def test_delta_applies_inserts_updates_and_deletes(legacy, db_url):
     migrate(source, target, t0=_now())
     written = _write_after_t0(source)
     report = apply_delta(source, target)
-    assert report["totals"]["inserted"] >= 3 and report["totals"]["deleted"] >= 2
-    assert report["totals"]["updated"] >= 1
+    assert report.totals["inserted"] >= 3 and report.totals["deleted"] >= 2
+    assert report.totals["updated"] >= 1
     db = database(target)
     assert db["Message"].find_one({"_id": written["message"]})["reactionCount"] == 1
     assert db["Reaction"].find_one({"_id": written["deleted_reaction"]}) is None
@@ -54,7 +54,7 @@ def test_delta_applies_inserts_updates_and_deletes(legacy, db_url):
     fresh = db_url("fresh")
     migrate(source, fresh)
     assert state(target) == state(fresh)
-    assert verify(source, target)["ok"]
+    assert verify(source, target).ok
 
 
 def test_a_second_delta_changes_nothing(legacy, db_url):
@@ -65,7 +65,7 @@ def test_a_second_delta_changes_nothing(legacy, db_url):
     apply_delta(source, target)
     before = state(target)
     again = apply_delta(source, target)
-    assert again["totals"] == {"inserted": 0, "updated": 0, "deleted": 0, "rejected": 0}
+    assert again.totals == {"inserted": 0, "updated": 0, "deleted": 0, "rejected": 0}
     assert state(target) == before
 
 
@@ -74,9 +74,9 @@ def test_fingerprint_mode_catches_an_update_that_left_updated_at_alone(legacy, d
     target = db_url("target")
     migrate(source, target, t0=_now())
     database(source)["Community"].update_one({"name": {"$exists": True}}, {"$set": {"description": "silent"}})
-    assert apply_delta(source, target)["totals"]["updated"] == 0
-    assert apply_delta(source, target, mode="fingerprints")["totals"]["updated"] == 1
-    assert verify(source, target)["ok"]
+    assert apply_delta(source, target).totals["updated"] == 0
+    assert apply_delta(source, target, mode="fingerprints").totals["updated"] == 1
+    assert verify(source, target).ok
 
 
 def test_a_deleted_parent_turns_its_children_into_rejects(legacy, db_url):
@@ -102,7 +102,7 @@ def test_a_new_document_taking_a_unique_key_is_rejected_like_a_full_migration_wo
                            "email": "alice@meeshy.local", "password": "$2b$04$" + "a" * 53, "role": "USER",
                            "createdAt": now, "updatedAt": now})
     report = apply_delta(source, target)
-    assert report["totals"]["rejected"] == 1
+    assert report.totals["rejected"] == 1
     rejected = database(target)["_meeshy_rejects"].find_one({"document.username": "copycat"})
     assert "unique-key collision" in rejected["reason"]
     fresh = db_url("fresh")
@@ -110,4 +110,4 @@ def test_a_new_document_taking_a_unique_key_is_rejected_like_a_full_migration_wo
     assert state(target).keys() == state(fresh).keys()
     assert {k: v for k, v in state(target).items() if k != "_meeshy_rejects"} == \
         {k: v for k, v in state(fresh).items() if k != "_meeshy_rejects"}
-    assert verify(source, target)["ok"]
+    assert verify(source, target).ok

@@ -54,5 +54,5 @@ def test_a_delta_killed_then_run_again_equals_an_uninterrupted_one(window, db_ur
     assert killed.returncode == -9, f"the delta ended before its write {kill_at} of {writes}: {killed.stderr}"
     apply_delta(source, target)
     assert state(target) == expected
-    assert verify(source, target)["ok"]
+    assert verify(source, target).ok
     assert "delta_journal" not in database(target)[META_COLLECTION].find_one({"_id": "run"})

@@ -83,11 +83,11 @@ def test_a_lock_held_from_another_host_is_refused_with_how_to_clear_it(legacy, d
 def test_t0_is_recorded_only_by_the_run_that_finishes(legacy, db_url):
     source, _ = legacy
     target = db_url("target")
-    assert migrate(source, target, t0=T1)["ok"]
+    assert migrate(source, target, t0=T1).ok
     killed = _start(source, target, "--t0", T2.isoformat())
     _wait_for(killed, target, lambda meta: meta.find_one({"_id": "run", "status": "running"}))
     killed.send_signal(signal.SIGKILL)
     killed.wait(10)
     assert database(target)[META_COLLECTION].find_one({"_id": "run"})["t0"] == T1
-    assert migrate(source, target)["ok"]  # takes over the dead run's lock
+    assert migrate(source, target).ok  # takes over the dead run's lock
     assert database(target)[META_COLLECTION].find_one({"_id": "run"})["t0"] == T1

@@ -13,11 +13,11 @@ from tests.migration.conftest import database, run_cli, state
 def test_every_source_document_is_migrated_rejected_copied_or_dropped(legacy, db_url):
     source, summary = legacy
     report = migrate(source, db_url("target"))
-    totals = report["totals"]
-    assert report["ok"], report["failures"]
+    totals = report.totals
+    assert report.ok, report.failures
     assert totals["source"] == summary.total
     assert totals["source"] == totals["migrated"] + totals["rejected"] + totals["copied"] + totals["dropped"]
-    assert set(report["collections"]) == set(summary.counts)
+    assert set(report.collections) == set(summary.counts)
 
 
 def test_each_deliberate_anomaly_is_rejected_and_nothing_else(legacy, db_url):
@@ -25,7 +25,7 @@ def test_each_deliberate_anomaly_is_rejected_and_nothing_else(legacy, db_url):
     target = db_url("target")
     report = migrate(source, target)
     expected = {(c, str(i)) for pairs in summary.anomalies.values() for c, i in pairs}
-    assert {(r["collection"], r["_id"]) for r in report["rejects"]} == expected
+    assert {(r["collection"], r["_id"]) for r in report.rejects} == expected
     quarantine = list(database(target)[REJECTS_COLLECTION].find())
     assert {(q["collection"], str(q["sourceId"])) for q in quarantine} == expected
     originals = {d["_id"]: d for d in database(source)["Community"].find()}
@@ -41,8 +41,8 @@ def test_dry_run_writes_nothing_and_predicts_the_real_run(legacy, db_url):
     assert database(target).list_collection_names() == []
     real = migrate(source, target)
     for key in ("source", "migrated", "rejected", "copied", "dropped"):
-        assert dry["totals"][key] == real["totals"][key], key
-    assert dry["rejects"] == real["rejects"]
+        assert dry.totals[key] == real.totals[key], key
+    assert dry.rejects == real.rejects
 
 
 def test_a_second_run_changes_nothing(legacy, db_url):
@@ -51,7 +51,7 @@ def test_a_second_run_changes_nothing(legacy, db_url):
     migrate(source, target)
     before = state(target)
     again = migrate(source, target)
-    assert again["totals"]["written"] == 0
+    assert again.totals["written"] == 0
     assert state(target) == before
 
 
@@ -71,9 +71,9 @@ def test_prisma_named_indexes_are_built_after_the_data(legacy, db_url):
     for model in schema.models.values():
         names = set(db[model.collection].index_information())
         assert {i.name for i in model.indexes} <= names, model.name
-    assert set(report["indexes"]) == {f"{m.collection}.{i.name}" for m in schema.models.values() for i in m.indexes}
-    assert set(report["indexes"].values()) == {"ok"}
-    assert report["schema"]["models"] == 11 and report["schema"]["parse_seconds"] > 0
+    assert set(report.indexes) == {f"{m.collection}.{i.name}" for m in schema.models.values() for i in m.indexes}
+    assert set(report.indexes.values()) == {"ok"}
+    assert report.schema["models"] == 11 and report.schema["parse_seconds"] > 0
 
 
 def test_a_collection_in_no_plan_that_no_model_reads_is_refused_before_anything_is_written(legacy, db_url):
@@ -94,10 +94,10 @@ def test_a_collection_the_plan_copies_that_no_model_reads_is_copied_unchanged_an
     plan.write_text('{"collections": {"SomethingNew": "copy"}}')
     target = db_url("target")
     report = migrate(source, target, plan_path=plan)
-    row = report["collections"]["SomethingNew"]
+    row = report.collections["SomethingNew"]
     assert (row["copied"], row["model"], row["target"]) == (2, None, "SomethingNew")
     assert row["notes"] == ["no model reads it: copied unchanged, the app will not read it"]
-    assert "SomethingNew" in report["plan_report"]["not_read_by_the_app"]
+    assert "SomethingNew" in report.plan_report["not_read_by_the_app"]
     assert database(target)["SomethingNew"].count_documents({}) == 2
 
 
@@ -107,7 +107,7 @@ def test_a_plan_file_can_drop_a_collection(legacy, db_url, tmp_path):
     plan.write_text('{"collections": {"MessageStatus": "drop"}}')
     target = db_url("target")
     report = migrate(source, target, plan_path=plan)
-    assert report["collections"]["MessageStatus"]["fate"] == "drop"
+    assert report.collections["MessageStatus"]["fate"] == "drop"
     assert "MessageStatus" not in database(target).list_collection_names()
 
 

@@ -5,18 +5,19 @@ every model's indexes with Prisma's names, and every index kind on the real serv
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pymongo
 import pytest
 from bson import ObjectId
 
-from ops.migration.connect import describe_server
+from ops.db import describe_server
 from ops.migration.delta import apply_delta
 from ops.migration.engine import _evictor, create_indexes, migrate
 from ops.migration.plan import REJECTS_COLLECTION, build_plan
 from ops.migration.schema import load_schema
 from ops.migration.verify import verify
-from tests.migration.conftest import database, state
+from tests.migration.conftest import database, failed_verification, state
 
 RENAMED = {"call_sessions": "CallSession", "call_participants": "CallParticipant",
            "user_conversation_categories": "UserConversationCategory",
@@ -31,19 +32,19 @@ def test_renamed_collections_are_found_under_their_new_names(legacy, db_url, new
     source, summary = legacy
     target = db_url("target")
     report = migrate(source, target, schema_path=new_schema)
-    assert report["ok"], report["failures"]
+    assert report.ok, report.failures
     db = database(target)
     names = set(db.list_collection_names())
     for legacy_name, model in RENAMED.items():
         assert legacy_name not in names
-        row = report["collections"][legacy_name]
+        row = report.collections[legacy_name]
         assert (row["model"], row["target"]) == (model, model)
         assert db[model].count_documents({}) + row["rejected"] == summary.counts[legacy_name]
-    totals = report["totals"]
+    totals = report.totals
     assert totals["source"] == summary.total
     assert totals["source"] == totals["migrated"] + totals["copied"] + totals["rejected"] + totals["dropped"]
-    assert report["models_without_collection"] == ["NotificationPreference"]
-    assert verify(source, target, schema_path=new_schema)["ok"]
+    assert report.models_without_collection == ["NotificationPreference"]
+    assert verify(source, target, schema_path=new_schema).ok
 
 
 def test_copied_documents_get_prisma_defaults_where_a_required_field_is_absent(legacy, db_url, new_schema):
@@ -55,13 +56,13 @@ def test_copied_documents_get_prisma_defaults_where_a_required_field_is_absent(l
     prefs = list(database(target)["UserConversationPreferences"].find())
     assert len(prefs) == len(legacy_prefs)
     assert all(p["isDeletedForUser"] is False for p in prefs)
-    row = report["collections"]["user_conversation_preferences"]
+    row = report.collections["user_conversation_preferences"]
     assert row["defaults_filled"] == {"isDeletedForUser": len(prefs)}
     # Everything else is the legacy document as it was, fields the model lacks included.
     stats = {d["_id"]: d for d in database(source)["UserStats"].find()}
     for copied in database(target)["UserStats"].find():
         assert copied == stats[copied["_id"]]
-    assert report["collections"]["UserStats"]["fields_without_target"]["lastActiveAt"] == len(stats)
+    assert report.collections["UserStats"]["fields_without_target"]["lastActiveAt"] == len(stats)
 
 
 def test_a_copied_document_no_default_can_make_valid_is_rejected_with_its_reason(legacy, db_url, new_schema):
@@ -77,7 +78,7 @@ def test_a_copied_document_no_default_can_make_valid_is_rejected_with_its_reason
                                      "status": "on hold", "initiatorId": session["initiatorId"]})
     target = db_url("target")
     report = migrate(source, target, schema_path=new_schema)
-    reasons = {r["_id"]: r["reason"] for r in report["rejects"]}
+    reasons = {r["_id"]: r["reason"] for r in report.rejects}
     assert reasons[str(guest["_id"])] == "'anonymousId' must be an ObjectId, got str"
     assert reasons[str(orphan["_id"])] == f"orphan: callSessionId={orphan['callSessionId']} matches no migrated " \
                                           "CallSession"
@@ -85,7 +86,7 @@ def test_a_copied_document_no_default_can_make_valid_is_rejected_with_its_reason
     quarantined = database(target)[REJECTS_COLLECTION].find_one({"sourceId": guest["_id"]})
     assert quarantined["collection"] == "call_participants" and quarantined["document"] == guest
     assert database(target)["CallParticipant"].find_one({"_id": guest["_id"]}) is None
-    assert verify(source, target, schema_path=new_schema)["ok"]
+    assert verify(source, target, schema_path=new_schema).ok
 
 
 def test_a_unique_key_taken_twice_in_a_copy_is_a_reject_and_the_index_holds(legacy, db_url, new_schema):
@@ -96,8 +97,8 @@ def test_a_unique_key_taken_twice_in_a_copy_is_a_reject_and_the_index_holds(lega
     src["AffiliateToken"].insert_one(twin)
     target = db_url("target")
     report = migrate(source, target, schema_path=new_schema)
-    assert report["ok"], report["failures"]
-    assert {r["_id"]: r["reason"] for r in report["rejects"]}[str(twin["_id"])] == \
+    assert report.ok, report.failures
+    assert {r["_id"]: r["reason"] for r in report.rejects}[str(twin["_id"])] == \
         f"unique-key collision on AffiliateToken_token_key with AffiliateToken {first['_id']}"
     db = database(target)
     assert "AffiliateToken_token_key" in db["AffiliateToken"].index_information()
@@ -116,10 +117,10 @@ def test_every_model_has_its_indexes_with_prisma_names_fed_or_not(legacy, db_url
     assert db["notification_preferences"].count_documents({}) == 0
     indexes = db["notification_preferences"].index_information()
     assert indexes["notification_preferences_channels_email_idx"]["key"] == [("channels.email", 1)]
-    assert report["indexes"]["CallSession.CallSession_status_idx"] == "ok"
+    assert report.indexes["CallSession.CallSession_status_idx"] == "ok"
     db["UserStats"].drop_index("UserStats_userId_key")
-    result = verify(source, target, schema_path=new_schema)
-    assert result["discrepancies"]["UserStats"]["missing index"] == ["UserStats_userId_key"]
+    result = failed_verification(source, target, schema_path=new_schema)
+    assert result.discrepancies["UserStats"]["missing index"] == ["UserStats_userId_key"]
 
 
 def test_verify_catches_a_copied_document_that_differs_or_no_longer_fits(legacy, db_url, new_schema):
@@ -129,8 +130,8 @@ def test_verify_catches_a_copied_document_that_differs_or_no_longer_fits(legacy,
     db = database(target)
     one = db["UserConversationPreferences"].find_one()
     db["UserConversationPreferences"].update_one({"_id": one["_id"]}, {"$unset": {"isDeletedForUser": ""}})
-    report = verify(source, target, schema_path=new_schema)
-    kinds = report["discrepancies"]["user_conversation_preferences"]
+    report = failed_verification(source, target, schema_path=new_schema)
+    kinds = report.discrepancies["user_conversation_preferences"]
     assert {"altered document", "schema violation"} <= set(kinds)
     assert kinds["altered document"] == [f"{one['_id']}: isDeletedForUser"]
 
@@ -149,7 +150,7 @@ def test_delta_carries_changes_to_the_renamed_collections(legacy, db_url, new_sc
     gone = src["user_conversation_preferences"].find_one()
     src["user_conversation_preferences"].delete_one({"_id": gone["_id"]})
     report = apply_delta(source, target, schema_path=new_schema)
-    assert report["totals"]["inserted"] == 2 and report["totals"]["deleted"] == 1
+    assert report.totals["inserted"] == 2 and report.totals["deleted"] == 1
     db = database(target)
     assert db["CallSession"].find_one({"_id": new_session["_id"]}) is not None
     assert db["UserConversationPreferences"].find_one({"_id": gone["_id"]}) is None
@@ -157,7 +158,7 @@ def test_delta_carries_changes_to_the_renamed_collections(legacy, db_url, new_sc
     fresh = db_url("fresh")
     migrate(source, fresh, schema_path=new_schema)
     assert state(target) == state(fresh)
-    assert verify(source, target, schema_path=new_schema)["ok"]
+    assert verify(source, target, schema_path=new_schema).ok
 
 
 # ---------------------------------------------------------------- every index kind on the real server
@@ -204,9 +205,9 @@ def test_every_index_kind_is_built_with_its_name_keys_and_uniqueness(db_url, tmp
     ])
     target = db_url("kinds_tgt")
     report = migrate(source, target, schema_path=path)
-    assert report["ok"], report["failures"]
+    assert report.ok, report.failures
     holder = database(target)["tickets"].find_one({"code": "A"})["_id"]
-    reasons = [r["reason"] for r in report["rejects"]]
+    reasons = [r["reason"] for r in report.rejects]
     assert reasons == [f"unique-key collision on tickets_t_ownerId_key with tickets {holder}"]
     indexes = database(target)["tickets"].index_information()
     assert indexes["ticket_code"]["key"] == [("code", 1)] and indexes["ticket_code"]["unique"]
@@ -216,7 +217,7 @@ def test_every_index_kind_is_built_with_its_name_keys_and_uniqueness(db_url, tmp
     assert "Label_names_key" in database(target)["Label"].index_information()
     copied = database(target)["tickets"].find_one({"code": "B"})
     assert (copied["kind"], copied["body"]) == ("bug", "")  # defaults where required fields were absent
-    assert verify(source, target, schema_path=path)["ok"]
+    assert verify(source, target, schema_path=path).ok
 
 
 def test_a_fulltext_index_is_built_or_its_failure_reported(db_url, tmp_path):
@@ -226,12 +227,12 @@ def test_a_fulltext_index_is_built_or_its_failure_reported(db_url, tmp_path):
     database(source)["tickets"].insert_one({"code": "A", "t": "Lift"})
     target = db_url("ft_tgt")
     report = migrate(source, target, schema_path=path)
-    result = report["indexes"]["tickets.tickets_body_t_idx"]
+    result = report.indexes["tickets.tickets_body_t_idx"]
     if describe_server(database(target)).startswith("FerretDB"):
         # FerretDB 1.x has no text index: the run says so and is red, it does not crash.
-        assert result.startswith("failed:") and not report["ok"]
+        assert result.startswith("failed:") and not report.ok
     else:
-        assert result == "ok" and report["ok"]
+        assert result == "ok" and report.ok
 
 
 def test_a_collision_met_while_building_a_unique_index_becomes_a_reject(db_url, new_schema):
@@ -243,10 +244,10 @@ def test_a_collision_met_while_building_a_unique_index_becomes_a_reject(db_url, 
     source["AffiliateToken"].insert_many([first, second])
     target["AffiliateToken"].insert_many([first, second])  # as if a check had let both through
     plan = build_plan(["AffiliateToken"], schema)
-    report = {"collections": {"AffiliateToken": {"fate": "copy", "copied": 2, "rejected": 0}}, "rejects": []}
+    report = SimpleNamespace(collections={"AffiliateToken": {"fate": "copy", "copied": 2, "rejected": 0}}, rejects=[])
     results = create_indexes(target, schema, _evictor(source, target, plan, report))
     assert results["AffiliateToken.AffiliateToken_token_key"] == "ok"
     assert [d["_id"] for d in target["AffiliateToken"].find()] == [first["_id"]]
-    assert report["collections"]["AffiliateToken"] == {"fate": "copy", "copied": 1, "rejected": 1}
+    assert report.collections["AffiliateToken"] == {"fate": "copy", "copied": 1, "rejected": 1}
     quarantined = target[REJECTS_COLLECTION].find_one({"sourceId": second["_id"]})
     assert quarantined["reason"].startswith("unique-key collision on AffiliateToken_token_key with AffiliateToken")

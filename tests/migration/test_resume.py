@@ -54,6 +54,6 @@ def test_killed_then_restarted_equals_uninterrupted(big_legacy, db_url, point):
     process.send_signal(signal.SIGKILL)
     process.wait(10)
     assert state(target) != expected  # really interrupted
-    assert migrate(source, target)["ok"]
+    assert migrate(source, target).ok
     assert state(target) == expected
-    assert verify(source, target)["ok"]
+    assert verify(source, target).ok

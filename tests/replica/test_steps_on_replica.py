@@ -84,8 +84,8 @@ def journey(tmp_path_factory):
             "docker run --rm --network none --entrypoint sh -v meeshy-staging-gateway-uploads:/u:ro %s -c "
             "'cd /u && find . -type f | sort | xargs sha256sum'", "meeshy-replica/mongo:8.0-ferretdb").splitlines())
         site.write_state(f"{site.staging.state_dir}/validation-staging.json",  # as `validate` records a pass
-                         {"passed": True, "migration_id": seen["migration"]["migration_id"]})
-        seen["snapshot"] = capture(site)
+                         {"passed": True, "migration_id": seen["migration"].migration_id})
+        seen["snapshot"] = capture(site).name
         snap = f"{site.snapshots}/{seen['snapshot']}"
         seen["snapshot_modes"] = {p: site.host.check_output("stat -c %%a %s", p) for p in
                                   (snap, f"{snap}/config/env", f"{site.backups}/{seen['snapshot']}.tar.gz")}
@@ -97,11 +97,11 @@ def journey(tmp_path_factory):
         seen["switch"], seen["dockerd_paused"] = paused["report"], paused["fired"]
         seen["switched"] = _look(site)
         with reach(site.host, site.database_address(site.production), site.next_database) as url, client(url) as c:
-            seen["probe_writes_lost"] = missing_writes(seen["switch"]["probe_writes"], c[site.next_database])
+            seen["probe_writes_lost"] = missing_writes(seen["switch"].probe_writes, c[site.next_database])
         (ROOT / "var" / "replica").mkdir(parents=True, exist_ok=True)
         (ROOT / "var" / "replica" / "fault-table.md").write_text(fault_table({
             **seen["drills"], "switch killed (SIGKILL), then --resume": seen["killed"],
-            f"dockerd not answering for {DOCKERD_PAUSE_S:.0f} s": {"report": seen["switch"],
+            f"dockerd not answering for {DOCKERD_PAUSE_S:.0f} s": {"report": seen["switch"].to_json(),
                                                                    "lost": seen["probe_writes_lost"]}}))
         seen["rollback_cut"] = step_with_link_lost(site, rollback, "tar -C /to -xzf")
         seen["rollback"] = seen["rollback_cut"]["again"]
@@ -146,13 +146,13 @@ def test_deploy_staging_is_its_own_project_with_its_own_database_and_production_
 def test_staging_serves_a_self_signed_certificate_and_the_operators_opt_out_is_reported(journey):
     assert journey["site"].gateway_urls["staging"].startswith("https://")
     assert "TLS certificate does not verify" in journey["staging_verified"]
-    assert "staging: TLS certificates NOT verified" in journey["deploy"]["tls"]
-    assert "staging: TLS certificates NOT verified" in journey["switch"]["tls"]
+    assert "staging: TLS certificates NOT verified" in journey["deploy"].tls
+    assert "staging: TLS certificates NOT verified" in journey["switch"].tls
 
 
 def test_migrate_to_staging_leaves_production_as_it_was_and_copies_the_uploads_volumes(journey):
     assert journey["migrated"]["legacy_hashes"] == journey["up"]["legacy_hashes"]
-    assert journey["migration"]["verify_ok"]
+    assert journey["migration"].verify_ok
     assert journey["staging_uploads"] == journey["up"]["gateway_uploads"] and journey["staging_uploads"]
 
 
@@ -167,11 +167,11 @@ def test_the_switch_deploys_the_new_images_and_changes_only_the_owned_keys(journ
     before, after = journey["up"], journey["switched"]
     refs = {s: i["ref"] for s, i in after["images"]["production"].items()}
     assert refs["gateway"] == f"meeshy-replica/gateway:{NEW}" and refs["frontend"] == f"meeshy-replica/frontend:{NEW}"
-    assert journey["switch"]["images_before"]["gateway"]["ref"] == f"meeshy-replica/gateway:{OLD}"
+    assert journey["switch"].images_before["gateway"]["ref"] == f"meeshy-replica/gateway:{OLD}"
     old, new = parse_env(before["env"]["production"]), parse_env(after["env"]["production"])
     assert {k for k in new if new[k] != old.get(k)} == {"DATABASE_URL", *IMAGE_KEYS}
-    assert journey["switch"]["downtime_s"] > 0
-    assert journey["probe_writes_lost"] == [] and journey["switch"]["probe_writes"]  # every acknowledged write
+    assert journey["switch"].downtime_s > 0
+    assert journey["probe_writes_lost"] == [] and journey["switch"].probe_writes  # every acknowledged write
 
 
 @pytest.mark.parametrize("fault", list(SWITCH_FAULTS))
@@ -203,7 +203,7 @@ def test_a_second_ctrl_c_during_the_restore_is_held_until_production_is_back(jou
 def test_a_switch_killed_mid_way_is_resumed_to_the_old_production(journey):
     killed, before = journey["killed"], journey["before_drills"]
     assert killed["killed_at"] == {"stage": "start", "status": "running"}
-    assert killed["resumed"]["status"] == "restored" and killed["serving"]
+    assert killed["resumed"].status == "restored" and killed["serving"]
     assert killed["after"]["env"]["production"] == before["env"]["production"]
     assert {s: i["ref"] for s, i in killed["after"]["images"]["production"].items()} == \
         {s: i["ref"] for s, i in before["images"]["production"].items()}
