@@ -21,7 +21,7 @@ from ops.db import describe_server
 from ops.migration.connect import source_database, target_database
 from ops.migration.engine import target_collections
 from ops.migration.fingerprint import collection_hash, fingerprint
-from ops.migration.pipeline import CollectionStats, Pipeline, derive, read_sorted, unique_key
+from ops.migration.pipeline import READ_BATCH, CollectionStats, Pipeline, derive, unique_key
 from ops.migration.plan import (
     COPY,
     DROP,
@@ -184,7 +184,7 @@ class Check:
 
     def copied(self, name: str) -> None:
         """A collection no model reads: the same documents, byte for byte."""
-        expected = {d["_id"]: fingerprint(d) for d in read_sorted(self.source, name)}
+        expected = {d["_id"]: fingerprint(d) for d in self.source[name].find({}, batch_size=READ_BATCH)}
         actual = {d["_id"]: fingerprint(d) for d in self.target[name].find({}, batch_size=2000)}
         self.compare(name, expected, actual)
         self.hashes[name] = collection_hash(actual.items())
