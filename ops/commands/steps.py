@@ -10,13 +10,12 @@ import click
 
 from ops.config.site import load_site
 
-DEFAULT_SITE = Path("var/replica/workstation/site.json")
-
 
 def step_options(confirms: bool = False):
     def wrap(fn):
-        @click.option("--site", "site_file", type=click.Path(path_type=Path), default=DEFAULT_SITE,
-                      show_default=True, help="The site file (server, paths, images, probe account).")
+        @click.option("--site", "site_file", type=click.Path(path_type=Path), required=True,
+                      envvar="MEESHY_OPS_SITE", help="The site file (server, paths, images, probe account); "
+                      "MEESHY_OPS_SITE when not given.")
         @click.option("--dry-run", is_flag=True, help="Print what would be done; change nothing.")
         @functools.wraps(fn)
         def inner(site_file: Path, dry_run: bool, yes: bool = False, **kwargs):
@@ -40,6 +39,7 @@ def step_options(confirms: bool = False):
 @step_options()
 def deploy_staging_cmd(site) -> None:
     """Staging's compose file and mounted files, its .env (new images set), stack up, health polled."""
+    # Each command imports its step when it runs: --help stays quick, and a step loads only what it uses.
     from ops.steps.deploy_staging import deploy_staging
 
     deploy_staging(site)
