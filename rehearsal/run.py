@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ops.db import client, reach
+from ops.report import build_report
 from rehearsal.replica import server_replica
 from rehearsal.write_stream import WriteStream, missing_writes, save_jsonl
 
@@ -235,8 +236,6 @@ def _accounted_for(summary: Summary, counts_report: Path, phase: Phase) -> None:
 
 
 def _allure_report(report_dir: Path) -> str:
-    from ops.commands.report import build_report
-
     results = report_dir / "allure-results"
     shutil.rmtree(results, ignore_errors=True)
     results.mkdir()

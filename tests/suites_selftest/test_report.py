@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ops.commands.report import build_report, summary_html
+from ops.report import build_report, summary_html
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VySWQiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
 PASSWORD = "hunter2-s3cret"
