@@ -224,7 +224,7 @@ def _prepare(site: Site, report: SwitchReport) -> None:
     record = backup.dump(site.host, site.database_container(staging), site.staging_database, archive)
     backup.restore(site.host, site.database_container(prod), archive, site.staging_database, site.next_database)
     report.prepare = {"archive": archive, "sha256": record.sha256, "database": site.next_database,
-                              "seconds": round(time.monotonic() - started, 1)}
+                      "seconds": round(time.monotonic() - started, 1)}
     site.echo(f"staging's migrated data copied into production's database server as {site.next_database}")
 
 
