@@ -30,7 +30,7 @@ from typing import Any
 import bson
 from bson.codec_options import CodecOptions
 from pymongo import ReturnDocument
-from pymongo.errors import AutoReconnect, ConnectionFailure, OperationFailure, PyMongoError
+from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout, OperationFailure, PyMongoError
 from pymongo.results import UpdateResult
 
 from sandbox.gateway import matching
@@ -418,14 +418,22 @@ class Mirror:
         while True:
             await asyncio.sleep(interval)
             started = time.monotonic()
-            try:
-                await self.poll()
-                self.unreachable = None
-            except ConnectionFailure as exc:
-                self.unreachable = exc
-            except PyMongoError as exc:
-                log.warning("mirror poll failed: %s", type(exc).__name__)
+            await self.poll_once()
             interval = max(POLL_MIN_INTERVAL_S, POLL_COST_FACTOR * (time.monotonic() - started))
+
+    async def poll_once(self) -> None:
+        """One poll; a database that cannot be reached fails every read until a poll succeeds."""
+        try:
+            await self.poll()
+            self.unreachable = None
+        except NetworkTimeout:
+            # A slow answer (a dump or a scan keeping the server busy) is not an unreachable server: a
+            # real gateway's queries would wait too. Reads go on from the copy; the next poll tries again.
+            log.warning("mirror poll timed out: the database is slow, not unreachable")
+        except ConnectionFailure as exc:
+            self.unreachable = exc
+        except PyMongoError as exc:
+            log.warning("mirror poll failed: %s", type(exc).__name__)
 
     async def poll(self) -> None:
         """Reload every collection whose count in the database differs from the copy's."""

@@ -4,15 +4,18 @@ once its poll sees them."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import datetime
 
 import pytest
 import requests
 from bson import ObjectId
+from pymongo.errors import AutoReconnect, NetworkTimeout
 
 from rehearsal.seed_accounts import TEST_CONVERSATION_IDENTIFIER
 from sandbox.gateway import matching
+from sandbox.gateway.mirror import Mirror
 from sandbox.shapes import shape_for
 
 POLL_DEADLINE_S = 15.0
@@ -99,3 +102,18 @@ def test_sort_follows_bson_type_order_missing_first():
 def test_an_operator_it_does_not_know_is_left_to_the_database():
     with pytest.raises(matching.Unsupported):
         matching.check({"a": {"$elemMatch": {"b": 1}}})
+
+
+@pytest.mark.parametrize("error, unreachable", [(NetworkTimeout("timed out"), False),
+                                                 (AutoReconnect("connection refused"), True)])
+def test_a_slow_poll_is_not_an_unreachable_database(error, unreachable):
+    """A poll that times out (the server busy with a dump) leaves reads served; one that cannot connect
+    fails them, as the real gateway's queries would fail."""
+    mirror = Mirror(db=None)
+
+    async def poll() -> None:
+        raise error
+
+    mirror.poll = poll
+    asyncio.run(mirror.poll_once())
+    assert (mirror.unreachable is not None) is unreachable
