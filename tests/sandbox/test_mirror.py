@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pytest
@@ -115,5 +116,7 @@ def test_a_slow_poll_is_not_an_unreachable_database(error, unreachable):
         raise error
 
     mirror.poll = poll
-    asyncio.run(mirror.poll_once())
+    # A thread of its own: a browser test on this worker may have left an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, mirror.poll_once()).result()
     assert (mirror.unreachable is not None) is unreachable
