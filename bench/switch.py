@@ -52,7 +52,7 @@ def one_scale(scale: float, writes: int) -> dict:
     return {"documents": migration.documents, "setup_s": setup_s, "writes": len(stream.records),
             "downtime_s": report.downtime_s, "stages": report.seconds, "delta_s": report.delta["seconds"],
             "delta": report.delta["totals"], "prepare_s": report.prepare["seconds"],
-            "catch_up_s": report.catch_up["seconds"]}
+            "catch_up_s": report.catch_up["seconds"], "found_by": report.delta["found_by"]}
 
 
 def main() -> None:
@@ -64,7 +64,8 @@ def main() -> None:
     for scale in (float(s) for s in args.scales.split(",")):
         r = results[scale] = one_scale(scale, args.writes)
         print(f"scale {scale:g}: {r['documents']} documents, {r['writes']} writes after T0; downtime "
-              f"{r['downtime_s']:.2f} s (stages {r['stages']}); delta {r['delta_s']:.2f} s {r['delta']}; "
+              f"{r['downtime_s']:.2f} s (stages {r['stages']}); delta {r['delta_s']:.2f} s {r['delta']}, changes "
+              f"found by {r['found_by']}; "
               f"before the freeze: copy {r['prepare_s']:.1f} s, catch-up delta {r['catch_up_s']:.1f} s; "
               f"set-up {r['setup_s']:.0f} s", flush=True)
     scales = sorted(results)

@@ -126,7 +126,7 @@ def delta_command(source: str, target: str, since: datetime | None, mode: str, s
     the target equals a full migration of the current source."""
     with _one_line_database_errors():
         report = apply_delta(source, target, since, mode=mode, schema_path=schema_path, report_path=report_path)
-    progress.say(f"delta since {report.since} ({mode}) in {report.seconds} s: "
+    progress.say(f"delta since {report.since} ({mode}, changes found by {report.found_by}) in {report.seconds} s: "
                  + ", ".join(f"{k} {v}" for k, v in report.totals.items()))
     for name, row in report.collections.items():
         click.echo(f"{name}: " + ", ".join(f"{k} {v}" for k, v in row.items() if k != "fate"))

@@ -1,15 +1,19 @@
 """`delta`: carry over what the source received after T0 (inserts, updates, deletes).
 
 After it, the target equals a full migration of the current source (tests compare content hashes).
-- changed documents are those with an ObjectId time, createdAt or updatedAt after `since`;
-- deletes are looked for only in collections whose counts do not add up, by comparing `_id` sets;
+- changed documents are those the source server's oplog names since `since` (ops/migration/oplog.py);
+  without an oplog that reaches back that far, those with an ObjectId time, createdAt or updatedAt
+  after `since`;
+- deletes are looked for only in collections whose counts do not add up: among the ids the oplog
+  says were deleted, else (or if the counts still do not add up) by comparing `_id` sets;
 - documents whose derived values depend on a change (a message's reaction counts, a conversation's
   member count), the children of a document that disappeared or became a reject, and every
   quarantined document (a parent may have arrived since) are decided again.
-Writing is proportional to the changes. Finding them is one filtered read per collection: on
-FerretDB every filter but `_id` equality is a scan, so that part grows with the database (the
-scans run side by side). When updatedAt cannot be trusted, `mode="fingerprints"` decides every
-document again and writes only those whose content differs.
+Writing is proportional to the changes, and so is finding them through the oplog. Without it,
+finding them is one filtered read per collection: on FerretDB every filter but `_id` equality is a
+scan, so that part grows with the database (the scans run side by side). When updatedAt cannot be
+trusted, `mode="fingerprints"` decides every document again and writes only those whose content
+differs.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from ops.migration.connect import check_migrated_from, source_database, target_d
 from ops.migration.engine import reject_record
 from ops.migration.fingerprint import fingerprint
 from ops.migration.lock import target_lock
+from ops.migration.oplog import Changes, changes_since
 from ops.migration.pipeline import CollectionStats, Pipeline, Registry, derive, unique_key
 from ops.migration.plan import DROP, META_COLLECTION, REJECTS_COLLECTION, Overrides, Plan, build_plan
 from ops.migration.report import check_report_path, write_report
@@ -148,11 +153,19 @@ def _changed_ids(source: Database, collection: str, since: datetime) -> set:
     return {d["_id"] for d in source[collection].find(query, {"_id": 1})}
 
 
-def _extra_ids(source: Database, target: Database, collection: str, destination: str, quarantined: set) -> set:
-    """Ids the target (or its quarantine) holds that the source no longer has. The id sets are
-    compared only when the counts say something was deleted."""
-    if collection_count(source, collection) == collection_count(target, destination) + len(quarantined):
+def _extra_ids(source: Database, target: Database, collection: str, destination: str, quarantined: set,
+               deleted: set | None) -> set:
+    """Ids the target (or its quarantine) holds that the source no longer has, looked for only when the
+    counts say something was deleted: among ``deleted`` (the oplog's), else by comparing the id sets."""
+    in_source_count, in_target_count = collection_count(source, collection), collection_count(target, destination)
+    if in_source_count == in_target_count + len(quarantined):
         return set()
+    if deleted:
+        gone = {i for i in deleted if source[collection].find_one({"_id": i}, {"_id": 1}) is None}
+        from_target = {i for i in gone if target[destination].find_one({"_id": i}, {"_id": 1}) is not None}
+        from_quarantine = gone & quarantined
+        if in_source_count == in_target_count - len(from_target) + len(quarantined - from_quarantine):
+            return from_target | from_quarantine
     in_source = {d["_id"] for d in source[collection].find({}, {"_id": 1})}
     in_target = {d["_id"] for d in target[destination].find({}, {"_id": 1})}
     return (in_target | quarantined) - in_source
@@ -217,14 +230,15 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
         plan = _recorded_plan(source, schema, meta)
         check_migrated_from(source, target, meta)
         with target_lock(target, "delta"):
-            rows = Delta(source, target, schema, plan, meta).apply(since, full=mode == "fingerprints")
+            delta = Delta(source, target, schema, plan, meta)
+            rows = delta.apply(since, full=mode == "fingerprints")
             target[META_COLLECTION].update_one({"_id": "run"}, {"$set": {"last_delta_at": started_at},
                                                                  "$unset": {JOURNAL: ""}})
         server = describe_server(target)
     report = DeltaReport(
         server=server, mode=mode, since=since.isoformat(), source=redact_url(source_url),
         target=redact_url(target_url), started_at=started_at.isoformat(timespec="seconds"),
-        examined_collections=sorted(rows), collections=rows,
+        examined_collections=sorted(rows), collections=rows, found_by=delta.found_by,
         totals={k: sum(r[k] for r in rows.values()) for k in ("inserted", "updated", "deleted", "rejected")},
         seconds=round(time.monotonic() - started, 3))
     if report_path:
@@ -265,6 +279,8 @@ class Delta:
         self.gone = self.journal.gone_before  # ids that left a target's accepted set (this run or a killed one)
         self.refresh = self.journal.refresh_before  # parents whose children were deleted
         self.pipeline: Pipeline
+        self.oplog: Changes | None = None  # the changes the source's oplog names, when it can
+        self.found_by = "every document"  # or "oplog (N entries)", or "scans"
 
     def apply(self, since: datetime, full: bool) -> dict[str, dict]:
         """Carries the changes; returns a row per collection that changed."""
@@ -288,10 +304,15 @@ class Delta:
         def changed(name: str) -> set:
             if full:
                 return {d["_id"] for d in self.source[name].find({}, {"_id": 1})}
+            if self.oplog is not None:
+                return self.oplog.written[name] | self.quarantined[name]
             return _changed_ids(self.source, name, since) | self.quarantined[name]
 
+        if not full:
+            self.oplog = changes_since(self.source, since)
+            self.found_by = f"oplog ({self.oplog.entries} entries)" if self.oplog is not None else "scans"
         active = [n for n in self.plan.fates if self.plan.fates[n] != DROP]
-        # Finding changes scans every collection on FerretDB: the scans run side by side.
+        # Without the oplog, finding changes scans every collection on FerretDB: side by side.
         with ThreadPoolExecutor(SCAN_THREADS) as pool:
             candidates = dict(zip(active, pool.map(changed, active), strict=True))
         for child, (parent, key) in DEPENDENT_PARENTS.items():
@@ -317,7 +338,8 @@ class Delta:
 
     def remove_vanished(self, name: str, destination: str) -> int:
         """Documents the source no longer holds leave the target and the quarantine (journaled first)."""
-        extra = _extra_ids(self.source, self.target, name, destination, self.quarantined[name])
+        extra = _extra_ids(self.source, self.target, name, destination, self.quarantined[name],
+                           self.oplog.deleted[name] if self.oplog is not None else None)
         if name in DEPENDENT_PARENTS and extra:
             parent, key = DEPENDENT_PARENTS[name]
             parents = {d.get(key) for d in _fetch(self.target, destination, extra).values()} - {None}

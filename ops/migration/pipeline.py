@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from bson import ObjectId
+from pymongo.collection import Collection
 from pymongo.database import Database
 
 from ops.migration.plan import MIGRATE, Plan
@@ -81,21 +82,28 @@ def derive(db: Database, schema: Schema, message_ids: Iterable | None = None,
            conversation_ids: Iterable | None = None) -> Derived:
     """Member counts and reaction summaries from the source, for all parents or only the given ones."""
     derived = Derived(schema)
-    member_query = {} if conversation_ids is None else {"conversationId": {"$in": list(conversation_ids)}}
     members: dict[ObjectId, set] = defaultdict(set)
-    for doc in db["ConversationMember"].find(member_query, {"conversationId": 1, "userId": 1,
-                                                            "isActive": 1, "leftAt": 1}):
+    for doc in _children(db["ConversationMember"], "conversationId", conversation_ids,
+                         {"conversationId": 1, "userId": 1, "isActive": 1, "leftAt": 1}):
         if is_active_member(doc):
             members[doc.get("conversationId")].add(doc.get("userId"))
     derived.member_counts = {cid: len(users) for cid, users in members.items()}
-    reaction_query = {} if message_ids is None else {"messageId": {"$in": list(message_ids)}}
     seen: dict[ObjectId, set] = defaultdict(set)
-    for doc in db["Reaction"].find(reaction_query, {"messageId": 1, "emoji": 1, "userId": 1,
-                                                     "anonymousUserId": 1, "anonymousId": 1}):
+    for doc in _children(db["Reaction"], "messageId", message_ids,
+                         {"messageId": 1, "emoji": 1, "userId": 1, "anonymousUserId": 1, "anonymousId": 1}):
         if reaction_owner(doc) is not None:  # an ownerless reaction is rejected, so not counted
             seen[doc.get("messageId")].add((reaction_owner(doc), doc.get("emoji")))
     derived.reactions = {mid: dict(Counter(emoji for _, emoji in pairs)) for mid, pairs in seen.items()}
     return derived
+
+
+def _children(collection: Collection, key: str, parents: Iterable | None, projection: dict) -> Iterable[dict]:
+    """The documents whose ``key`` is one of ``parents`` (all when None). No parent, no read: an empty
+    ``$in`` would still read the whole collection on FerretDB."""
+    if parents is None:
+        return collection.find({}, projection)
+    parents = list(parents)
+    return collection.find({key: {"$in": parents}}, projection) if parents else ()
 
 
 @dataclass

@@ -101,6 +101,7 @@ class DeltaReport(BetweenDatabases):
     since: str
     started_at: str
     examined_collections: list[str]
+    found_by: str  # how the changes were found: "oplog (N entries)", "scans" or "every document"
     collections: dict[str, dict[str, Any]]  # a row per collection that changed
     totals: dict[str, int]
     seconds: float

@@ -15,8 +15,9 @@ The plan (the runbook's, made cheaper while production is frozen):
 6. health and smoke: essential services healthy, the public /health 200, the probe account writes
    and reads back a message (the downtime ends at the probe's first accepted write).
 
-Work while frozen is the delta and the counts: writing is proportional to the changes of the last moments;
-finding them is one filtered read per collection (see ops.migration.delta for what that costs).
+Work while frozen is the delta and the counts: writing is proportional to the changes of the last moments,
+and so is finding them in the database server's oplog; without one, finding them is one filtered read
+per collection (see ops.migration.delta for what that costs).
 Anything failing after the freeze puts the old .env back byte for byte and restarts production on the
 old images and the legacy database, which no step of the switch wrote to.
 """
@@ -232,9 +233,10 @@ def _catch_up(site: Site, t0: datetime, report: SwitchReport) -> datetime:
     """The changes since T0 carried into the copy, so that the delta while frozen has only the last
     moments to carry. Returns where that one starts: the server's clock before this pass."""
     since = site.host.clock() - backup.CLOCK_MARGIN
-    seconds = _apply_delta(site, t0).seconds
-    report.catch_up = {"since": t0.isoformat(), "seconds": seconds}
-    site.echo(f"changes since T0 carried into {site.next_database} in {seconds:.1f}s while production serves")
+    delta = _apply_delta(site, t0)
+    report.catch_up = {"since": t0.isoformat(), "seconds": delta.seconds, "found_by": delta.found_by}
+    site.echo(f"changes since T0 carried into {site.next_database} in {delta.seconds:.1f}s while production serves "
+              f"(found by {delta.found_by})")
     return since
 
 
@@ -256,7 +258,8 @@ def _delta(site: Site, since: datetime, report: SwitchReport) -> None:
     prod = site.production
     delta = _apply_delta(site, since)  # the plan: as recorded
     report.delta = {"totals": delta.totals, "collections": delta.collections, "seconds": delta.seconds,
-                    "examined_collections": delta.examined_collections, "since": since.isoformat()}
+                    "examined_collections": delta.examined_collections, "since": since.isoformat(),
+                    "found_by": delta.found_by}
     with reach(site.host, site.database_address(prod), site.database) as source:
         counts = accounted_for(source, with_database(source, site.next_database))
     report.counts_report = f"{prod.state_dir}/switch-counts.json"

@@ -7,8 +7,8 @@ A database in the URI acts as --db. Without one, every database but `local` and 
 and `<db>.system.*` collections are skipped. `--archive` without a value writes the archive to stdout;
 with --gzip the whole archive is gzipped. Directory output is the real layout: DIR/<db>/<coll>.bson
 and <coll>.metadata.json (`.gz` with --gzip). mongodump has no --nsInclude (that is mongorestore's).
-Accepted and ignored: -j, --readPreference, --forceTableScan, -v. Not available here: --oplog (FerretDB
-has no oplog) and --dumpDbUsersAndRoles.
+Accepted and ignored: -j, --readPreference, --forceTableScan, -v. Not available here: --oplog (a dump
+consistent at one point of the oplog needs a snapshot read FerretDB cannot give) and --dumpDbUsersAndRoles.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def _validate(parsed, conn) -> None:
         if failed:
             raise Failure(message)
     if parsed.get("oplog"):
-        raise Failure("error finding oplog: the FerretDB stand-in has no oplog (--oplog needs a replica set member)")
+        raise Failure("--oplog is not supported by the FerretDB stand-in (no snapshot read to dump at one point)")
     if parsed.get("dumpDbUsersAndRoles"):
         raise Failure("backing up users and roles is not supported by the FerretDB stand-in")
 
