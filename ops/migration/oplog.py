@@ -11,6 +11,7 @@ server keeps no oplog, the caller scans.
 from __future__ import annotations
 
 import calendar
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -42,8 +43,11 @@ def changes_since(db: Database, since: datetime) -> Changes | None:
     start = Timestamp(calendar.timegm(since.utctimetuple()), 0)  # the whole second of ``since``
     changes = Changes()
     oplog = db.client[OPLOG_DATABASE][OPLOG_COLLECTION]
+    # The server leaves out other databases' writes (a copy beside it can be large), but not the
+    # commands (a transaction names its databases inside) nor the first entry older than ``since``.
+    ours = {"$or": [{"ns": {"$regex": f"^{re.escape(db.name)}\\."}}, {"op": "c"}, {"ts": {"$lt": start}}]}
     try:
-        with oplog.find({}, batch_size=BATCH).sort("$natural", -1) as newest_first:
+        with oplog.find(ours, batch_size=BATCH).sort("$natural", -1) as newest_first:
             for entry in newest_first:
                 if entry["ts"] < start:
                     return changes
