@@ -147,6 +147,17 @@ def _fetch(db: Database, collection: str, ids: set, projection: dict | None = No
     return docs
 
 
+def _delete(collection: Collection, ids: list) -> None:
+    """Documents removed by id: one by one when few (FerretDB finds `_id` equality from its index but
+    scans for `$in`), else by `$in` in chunks."""
+    if len(ids) <= BY_ID_LIMIT:
+        for _id in ids:
+            collection.delete_one({"_id": _id})
+        return
+    for part in _chunks(ids):
+        collection.delete_many({"_id": {"$in": part}})
+
+
 def _changed_ids(source: Database, collection: str, since: datetime) -> set:
     query = {"$or": [{"_id": {"$gte": ObjectId.from_datetime(since)}}, {"createdAt": {"$gte": since}},
                      {"updatedAt": {"$gte": since}}]}
@@ -346,9 +357,8 @@ class Delta:
             self.journal.refresh(parent, parents)
             self.refresh[parent] |= parents
         self.journal.gone(destination, extra)
-        for part in _chunks(list(extra)):
-            self.target[destination].delete_many({"_id": {"$in": part}})
-            self.quarantine.delete_many({"_id": {"$in": [f"{name}:{i}" for i in part]}})
+        _delete(self.target[destination], list(extra))
+        _delete(self.quarantine, [f"{name}:{i}" for i in extra if i in self.quarantined[name]])
         self.quarantined[name] -= extra
         self.gone[destination] |= extra
         for _id in extra:
@@ -387,8 +397,7 @@ class Delta:
         released = [key for key in released if key not in refused]
         fresh = [rec for rec in rejects if rec["sourceId"] not in quarantined]
         self.quarantine_rejects(destination, rejects)
-        for part in _chunks(released):
-            self.quarantine.delete_many({"_id": {"$in": part}})
+        _delete(self.quarantine, released)
         self.quarantined[name] = (quarantined | {r["sourceId"] for r in rejects}) - {
             _id for _id in docs if f"{name}:{_id}" in released}
         return {"inserted": writes.inserted, "updated": writes.replaced, "unchanged": writes.unchanged,
@@ -400,5 +409,4 @@ class Delta:
         self.journal.gone(destination, [r["sourceId"] for r in rejects])
         for rec in rejects:
             self.quarantine.replace_one({"_id": rec["_id"]}, rec, upsert=True)
-        for part in _chunks([r["sourceId"] for r in rejects]):
-            self.target[destination].delete_many({"_id": {"$in": part}})
+        _delete(self.target[destination], [r["sourceId"] for r in rejects])
