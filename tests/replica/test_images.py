@@ -122,6 +122,21 @@ def test_mongod_takes_the_compose_flags_and_answers_the_healthchecks(box):
     assert b"--telemetry=disable" in processes and b"--debug-addr=-" in processes
 
 
+def test_a_replica_set_member_keeps_an_oplog_of_its_writes(box):
+    out = box.py("""
+        import time
+        end = time.monotonic() + 20
+        while 'oplog.rs' not in c.local.list_collection_names() and time.monotonic() < end:
+            time.sleep(0.2)
+        c.oplogcheck.w.insert_one({'_id': 'x'})
+        oplog = c.local['oplog.rs']
+        first = next(oplog.find().sort('$natural', 1).limit(1))
+        last = next(oplog.find({'ns': 'oplogcheck.w'}).sort('$natural', -1).limit(1))
+        c.drop_database('oplogcheck')
+        out = [first['op'], first['o'], last['op'], last['o']]""")
+    assert out == ["n", {"msg": "initiating set"}, "i", {"_id": "x"}]
+
+
 def test_dump_piped_into_restore_with_a_rename_copies_documents_and_indexes(box):
     box.ok(f"mongodump --uri={LOCAL}/src --archive | mongorestore --uri={LOCAL}/ --archive "
            "--nsFrom='src.*' --nsTo='renamed.*'")
