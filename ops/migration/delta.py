@@ -167,11 +167,12 @@ def _changed_ids(source: Database, collection: str, since: datetime) -> set:
 def _extra_ids(source: Database, target: Database, collection: str, destination: str, quarantined: set,
                deleted: set | None) -> set:
     """Ids the target (or its quarantine) holds that the source no longer has, looked for only when the
-    counts say something was deleted: among ``deleted`` (the oplog's), else by comparing the id sets."""
+    counts say something was deleted: among ``deleted`` (the oplog's) when they are few, else by
+    comparing the id sets."""
     in_source_count, in_target_count = collection_count(source, collection), collection_count(target, destination)
     if in_source_count == in_target_count + len(quarantined):
         return set()
-    if deleted:
+    if deleted and len(deleted) <= BY_ID_LIMIT:
         gone = {i for i in deleted if source[collection].find_one({"_id": i}, {"_id": 1}) is None}
         from_target = {i for i in gone if target[destination].find_one({"_id": i}, {"_id": 1}) is not None}
         from_quarantine = gone & quarantined
