@@ -171,6 +171,8 @@ def _run(summary: Summary, site, replica, seed: int, rollback_drill: bool, repor
         report = switch(site)
         summary.figures["downtime (s)"] = report.downtime_s
         summary.figures["delta"] = report.delta["totals"]
+        summary.figures["changes found by (catch-up / frozen delta)"] = (
+            f"{report.catch_up['found_by']} / {report.delta['found_by']}")
         summary.figures["images before → after"] = {s: f"{report.images_before[s]['ref']} → {i['ref']}"
                                                     for s, i in report.images_after.items()
                                                     if s in ("gateway", "translator", "frontend")}
