@@ -166,9 +166,12 @@ def _changed_ids(source: Database, collection: str, since: datetime) -> set:
 
 def _extra_ids(source: Database, target: Database, collection: str, destination: str, quarantined: set,
                deleted: set | None) -> set:
-    """Ids the target (or its quarantine) holds that the source no longer has, looked for only when the
-    counts say something was deleted: among ``deleted`` (the oplog's) when they are few, else by
-    comparing the id sets."""
+    """Ids the target (or its quarantine) holds that the source no longer has. ``deleted``: the ids the
+    oplog says were deleted (None without it). Looked for only when the counts say something was
+    deleted: among ``deleted`` when they are few, else by comparing the id sets. When the oplog names
+    no delete there is nothing to count (the switch counts every collection after the delta anyway)."""
+    if deleted is not None and not deleted:
+        return set()
     in_source_count, in_target_count = collection_count(source, collection), collection_count(target, destination)
     if in_source_count == in_target_count + len(quarantined):
         return set()
