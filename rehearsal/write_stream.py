@@ -18,8 +18,13 @@ import requests
 from bson import ObjectId
 
 from ops.config import Secret
-from ops.steps.probe import TIMEOUT_S, Writer
+from ops.steps.probe import Writer
 from rehearsal.seed_accounts import by_username
+
+# A user's app waits for its write longer than the switch's probe does (5 s): on this 2-core machine
+# the old production's stand-in answers slowly while the staging suite's load runs beside it, and a
+# write that timed out is not recorded, though it may have landed.
+USER_TIMEOUT_S = 30.0
 
 
 class StreamWriter(Writer):
@@ -38,7 +43,7 @@ class StreamWriter(Writer):
 def register(gateway_url: str, password: str, api: str) -> tuple[str, str]:
     """A new user through POST <api>/auth/register; returns (id, username)."""
     name = f"u{uuid.uuid4().hex[:10]}"
-    r = requests.post(f"{gateway_url}{api}/auth/register", timeout=TIMEOUT_S,
+    r = requests.post(f"{gateway_url}{api}/auth/register", timeout=USER_TIMEOUT_S,
                       json={"username": name, "password": password, "firstName": "New", "lastName": "User",
                             "email": f"{name}@meeshy.local"})
     r.raise_for_status()
@@ -55,7 +60,8 @@ class WriteStream:
     def __init__(self, gateway_url: str, api: str, conversation: str, usernames: tuple[str, ...],
                  limit: int = 60, interval_s: float = 0.2, seed: int = 0) -> None:
         self.gateway_url, self.api, self.conversation = gateway_url, api, conversation
-        self.writers = [StreamWriter(gateway_url, u, Secret(by_username(u).password), api) for u in usernames]
+        self.writers = [StreamWriter(gateway_url, u, Secret(by_username(u).password), api, timeout=USER_TIMEOUT_S)
+                        for u in usernames]
         self.limit, self.interval_s = limit, interval_s
         self.random = random.Random(seed)
         self.records: list[dict] = []
