@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-.tools/bin/ferretdb: tools/ferretdb/build.sh tools/ferretdb/go.mod tools/ferretdb/natural-order-streams.patch
+.tools/bin/ferretdb: tools/ferretdb/build.sh tools/ferretdb/go.mod $(wildcard tools/ferretdb/*.patch)
 	tools/ferretdb/build.sh
 
 # socket.io-client (served to the sandbox's pages) and allure (the report generator).

@@ -7,8 +7,9 @@ The mirror stands in for those indexes, and stays what the database holds:
 - it is read from the database (one scan per collection, in the background from start-up;
   a request that needs a collection not yet read waits for it);
 - every write goes to the database first, then the copy takes what the database stored: the
-  inserted documents after BSON's round trip, the updated one as ``findAndModify`` returns it (a
-  lookup by ``_id`` is a scan on FerretDB too, stopped at the first match: avoided where it can be);
+  inserted documents after BSON's round trip, the updated one as ``findAndModify`` returns it (one
+  round trip: no read back by ``_id``, which FerretDB answers from its ``_id`` index as MongoDB does,
+  tools/ferretdb/build.sh);
 - writes made behind the gateway's back (a migration into a running staging, a test) are found by
   a poll of each collection's document count (``collStats``, which FerretDB answers from SQLite's
   page statistics without reading the documents): a count that differs reloads the collection;
@@ -282,8 +283,7 @@ class MirroredCollection:
             self._put(bson.decode(bson.encode(doc), codec_options=CODEC))
 
     async def _refresh(self, ids) -> None:
-        # A lookup by _id is a scan on FerretDB that stops at the first match: used only where the
-        # write itself cannot say what was stored.
+        # A read back by _id: used only where the write itself cannot say what was stored.
         for _id in ids:
             self._note(_id)
             doc = await self.raw.find_one({"_id": _id})

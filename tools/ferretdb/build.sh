@@ -2,17 +2,19 @@
 # Builds FerretDB 1.24.2 (SQLite backend, pure Go) into .tools/bin/ferretdb.
 # `go install …@v1.24.2` gives a binary that panics at start: the module on the proxy ships
 # without build/version/version.txt, which release builds generate. We copy the module source
-# into .tools/, write that file, and build through a `replace` of our own. One patch is applied
-# (natural-order-streams.patch): a `$natural` read of a capped collection streams, as on MongoDB,
-# so that reading the newest oplog entries does not read the whole oplog first.
+# into .tools/, write that file, and build through a `replace` of our own, after applying every
+# patch of this directory (*.patch, in name order; each says why in its comment):
+# natural-order-streams.patch: a $natural read of a capped collection (the oplog) streams, as on
+#   MongoDB, so that reading its newest entries does not read all of it first;
+# sqlite-id-index.patch: a lookup, update or delete by _id uses the _id index, as on MongoDB.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out="$root/.tools/bin/ferretdb"
 version=v1.24.2
-patch_file="$here/natural-order-streams.patch"
-# A machine-wide copy, named by the patch, so that another clone on this machine (a CI run) reuses the build.
-cache="${MEESHY_TOOLS_CACHE:-$HOME/.cache/meeshy-ops}/ferretdb-$version-$(sha256sum "$patch_file" | cut -c1-12)"
+patches=("$here"/*.patch)
+# A machine-wide copy, named by the patches, so that another clone on this machine (a CI run) reuses the build.
+cache="${MEESHY_TOOLS_CACHE:-$HOME/.cache/meeshy-ops}/ferretdb-$version-$(cat "${patches[@]}" | sha256sum | cut -c1-12)"
 if [ -x "$cache" ] && "$cache" --version 2>/dev/null | grep -q "version: $version"; then
   cmp -s "$cache" "$out" || { mkdir -p "$(dirname "$out")" && cp "$cache" "$out"; }
   exit 0
@@ -26,7 +28,9 @@ moddir=$(go list -m -f '{{.Dir}}' github.com/FerretDB/FerretDB)
 rm -rf "$src" "$work"
 cp -r "$moddir" "$src"
 chmod -R u+w "$src"
-patch -s -d "$src" -p1 < "$patch_file"
+for patch_file in "${patches[@]}"; do
+  patch -s -d "$src" -p1 < "$patch_file"
+done
 echo "$version" > "$src/build/version/version.txt"
 mkdir -p "$work"
 cp go.mod go.sum "$work/"
