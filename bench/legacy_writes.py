@@ -2,7 +2,7 @@
 """The p50/p95 of each write of the rehearsal's write stream (rehearsal/write_stream.py: send, reply,
 reaction, edit, delete, new user) on the old production's sandbox (the legacy shape, under /api) over
 the legacy dataset at each scale, one write at a time; ``--busy N`` runs N busy processes beside it
-(the staging suite keeps both cores busy during the rehearsal). The stream's client gives up at 5 s.
+(the staging suite keeps both cores busy during the rehearsal). The stream's client gives up at 30 s.
 
     .venv/bin/python bench/legacy_writes.py [--scales 1,4] [--rounds 30] [--busy 0] [--db-rung ferretdb]
 """
