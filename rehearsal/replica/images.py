@@ -278,9 +278,9 @@ def _stage_base(context: Path, echo: Callable[[str], None]) -> None:
 
 
 def _stage_mongo(context: Path, echo: Callable[[str], None]) -> None:
-    if not FERRETDB.exists():
-        echo("tools/ferretdb/build.sh …")
-        _run([str(ROOT / "tools" / "ferretdb" / "build.sh")], "FerretDB build", timeout=3600)
+    # Always: a binary built before a patch was added is replaced (seconds when the patched build is cached).
+    echo("tools/ferretdb/build.sh …")
+    _run([str(ROOT / "tools" / "ferretdb" / "build.sh")], "FerretDB build", timeout=3600)
     _link_file(FERRETDB, context / "ferretdb")
 
 
