@@ -32,7 +32,8 @@ def _entry(op: str, ns: str, o: dict, **more) -> dict:
 @pytest.fixture
 def oplog(mongo_server):
     """The server's oplog: a replica set's own, or one made here, as `rs.initiate` makes it (FerretDB
-    records every write in ``local.oplog.rs`` once that capped collection exists), dropped after."""
+    records every write in ``local.oplog.rs`` once that capped collection exists), dropped after.
+    Yields whether it was made here."""
     client = pymongo.MongoClient(mongo_server.url)
     local = client["local"]
     made = "oplog.rs" not in local.list_collection_names()
@@ -48,7 +49,7 @@ def oplog(mongo_server):
             pytest.skip("this server does not record its writes in an oplog (a standalone mongod)")
         client.drop_database("probe")
     time.sleep(1.1)  # T0 a second after the oplog's first entry: it reaches back past T0
-    yield local["oplog.rs"]
+    yield made
     if made:
         local.drop_collection("oplog.rs")
     client.close()
@@ -89,21 +90,24 @@ def test_an_oplog_that_does_not_reach_back_to_t0_is_not_used(legacy, db_url, opl
 
 
 def test_a_transaction_counts_by_its_writes_and_a_dropped_collection_stops_the_oplog(legacy, oplog):
+    if not oplog:
+        pytest.skip("entries are written only into an oplog made here: a replica set's own refuses them")
     source, _ = legacy
     db = database(source)
+    entries = db.client["local"]["oplog.rs"]
     since = _now()
     message, reaction = ObjectId(), ObjectId()
-    oplog.insert_one(_entry("c", "admin.$cmd", {"applyOps": [
+    entries.insert_one(_entry("c", "admin.$cmd", {"applyOps": [
         {"op": "i", "ns": f"{db.name}.Message", "ui": None, "o": {"_id": message, "content": "in a transaction"}},
         {"op": "u", "ns": f"{db.name}.Conversation", "o": {"_id": "conversation", "lastMessageAt": _now()},
          "o2": {"_id": "conversation"}},  # a replacement (FerretDB stores no "$v" key to show a diff)
         {"op": "d", "ns": f"{db.name}.Reaction", "o": {"_id": reaction}},
         {"op": "i", "ns": "elsewhere.Message", "o": {"_id": "not ours"}}]}))
-    oplog.insert_one(_entry("c", f"{db.name}.$cmd", {"createIndexes": "Message", "name": "by_sender"}))
+    entries.insert_one(_entry("c", f"{db.name}.$cmd", {"createIndexes": "Message", "name": "by_sender"}))
 
     changes = changes_since(db, since)
 
     assert changes.written["Message"] == {message} and changes.written["Conversation"] == {"conversation"}
     assert changes.deleted["Reaction"] == {reaction}
-    oplog.insert_one(_entry("c", f"{db.name}.$cmd", {"drop": "Reaction"}))
+    entries.insert_one(_entry("c", f"{db.name}.$cmd", {"drop": "Reaction"}))
     assert changes_since(db, since) is None
