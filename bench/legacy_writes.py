@@ -36,6 +36,7 @@ from sandbox import stack
 from sandbox.gateway.config import api_prefix
 
 API = api_prefix("legacy")
+READY_DEADLINE_S = 300.0
 
 
 def busy() -> None:
@@ -82,7 +83,10 @@ def bench_scale(scale: float, args: argparse.Namespace, tmp: Path) -> None:
                         login_rate="100000/60", global_rate="off", with_web=False)
         competitors = [multiprocessing.Process(target=busy, daemon=True) for _ in range(args.busy)]
         try:
+            deadline = time.monotonic() + READY_DEADLINE_S
             while not requests.get(f"{info.gateway_url}/health", timeout=10).json()["sandbox"]["mirror_ready"]:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"the sandbox did not read its collections in {READY_DEADLINE_S:.0f} s")
                 time.sleep(0.1)
             for process in competitors:
                 process.start()
