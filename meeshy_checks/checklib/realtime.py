@@ -45,6 +45,7 @@ class RealtimeClient:
         self.sio = socketio.Client(reconnection=False, ssl_verify=verify_tls, http_session=TlsSession(verify_tls))
         for name in (*self.WATCHED, "authenticated"):
             self.sio.on(name, self._recorder(name))
+        self.sio.on("disconnect", self._recorder("disconnect"))  # its payload is the reason
 
     def _recorder(self, name: str) -> Callable[[Any], None]:
         def record(payload: Any = None) -> None:
@@ -107,8 +108,18 @@ class RealtimeClient:
                 if remaining <= 0:
                     raise EventTimeout(
                         f"{self.username}: {len(found)}/{count} {event} within {deadline_s:.0f}s"
+                        + self._disconnection()
                     )
                 self._cond.wait(remaining)
+
+    def _disconnection(self) -> str:
+        """Why nothing more could come: the socket's end, when it ended (a second session of the
+        account ends the first, api-contract §7.1)."""
+        ends = [(t, reason) for t, name, reason in self.events if name == "disconnect"]
+        if not ends:
+            return ""
+        t, reason = ends[-1]
+        return f"; the socket was disconnected {time.monotonic() - t:.1f}s before ({reason})"
 
 
 def _safe(match: Callable[[Any], bool], payload: Any) -> bool:

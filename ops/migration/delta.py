@@ -5,7 +5,11 @@ After it, the target equals a full migration of the current source (tests compar
   without an oplog that reaches back that far, those with an ObjectId time, createdAt or updatedAt
   after `since`;
 - deletes are looked for only in collections whose counts do not add up: among the ids the oplog
-  says were deleted, else (or if the counts still do not add up) by comparing `_id` sets;
+  says were deleted, else (or if the counts still do not add up) by comparing `_id` sets. A target
+  written to since it was migrated (staging's tests and testers write into the copy the switch takes)
+  holds documents no source change names, so every collection is counted, unless the caller vouches
+  that only the deltas wrote to the target (``target_untouched``: the switch's pass while frozen,
+  after its catch-up); then a collection the oplog names no delete for is not counted;
 - documents whose derived values depend on a change (a message's reaction counts, a conversation's
   member count), the children of a document that disappeared or became a reject, and every
   quarantined document (a parent may have arrived since) are decided again.
@@ -165,12 +169,13 @@ def _changed_ids(source: Database, collection: str, since: datetime) -> set:
 
 
 def _extra_ids(source: Database, target: Database, collection: str, destination: str, quarantined: set,
-               deleted: set | None) -> set:
+               deleted: set | None, target_untouched: bool) -> set:
     """Ids the target (or its quarantine) holds that the source no longer has. ``deleted``: the ids the
     oplog says were deleted (None without it). Looked for only when the counts say something was
-    deleted: among ``deleted`` when they are few, else by comparing the id sets. When the oplog names
-    no delete there is nothing to count (the switch counts every collection after the delta anyway)."""
-    if deleted is not None and not deleted:
+    deleted: among ``deleted`` when they are few, else by comparing the id sets. In a target only the
+    deltas wrote to, a collection the oplog names no delete for has nothing to count (the switch
+    counts every collection after the delta anyway)."""
+    if target_untouched and deleted is not None and not deleted:
         return set()
     in_source_count, in_target_count = collection_count(source, collection), collection_count(target, destination)
     if in_source_count == in_target_count + len(quarantined):
@@ -229,7 +234,8 @@ def _collision(target: Database, model: Model | None, doc: dict) -> str:
 
 
 def apply_delta(source_url: str, target_url: str, since: datetime | None = None, *, mode: str = "timestamps",
-                schema_path: Path | None = None, report_path: Path | None = None) -> DeltaReport:
+                schema_path: Path | None = None, report_path: Path | None = None,
+                target_untouched: bool = False) -> DeltaReport:
     started_at = datetime.now(UTC).replace(tzinfo=None)
     started = time.monotonic()
     if mode not in ("timestamps", "fingerprints"):
@@ -245,7 +251,7 @@ def apply_delta(source_url: str, target_url: str, since: datetime | None = None,
         plan = _recorded_plan(source, schema, meta)
         check_migrated_from(source, target, meta)
         with target_lock(target, "delta"):
-            delta = Delta(source, target, schema, plan, meta)
+            delta = Delta(source, target, schema, plan, meta, target_untouched)
             rows = delta.apply(since, full=mode == "fingerprints")
             target[META_COLLECTION].update_one({"_id": "run"}, {"$set": {"last_delta_at": started_at},
                                                                  "$unset": {JOURNAL: ""}})
@@ -284,8 +290,10 @@ class Delta:
     """One delta: find the candidates, decide and write them collection by collection (parents first),
     remove what the source lost, then decide again the parents whose children were deleted."""
 
-    def __init__(self, source: Database, target: Database, schema: Schema, plan: Plan, meta: dict) -> None:
+    def __init__(self, source: Database, target: Database, schema: Schema, plan: Plan, meta: dict,
+                 target_untouched: bool = False) -> None:
         self.source, self.target, self.schema, self.plan = source, target, schema, plan
+        self.target_untouched = target_untouched
         self.quarantine = target[REJECTS_COLLECTION]
         self.quarantined: dict[str, set] = defaultdict(set)
         for rec in self.quarantine.find({}, {"collection": 1, "sourceId": 1}):
@@ -354,7 +362,7 @@ class Delta:
     def remove_vanished(self, name: str, destination: str) -> int:
         """Documents the source no longer holds leave the target and the quarantine (journaled first)."""
         extra = _extra_ids(self.source, self.target, name, destination, self.quarantined[name],
-                           self.oplog.deleted[name] if self.oplog is not None else None)
+                           self.oplog.deleted[name] if self.oplog is not None else None, self.target_untouched)
         if name in DEPENDENT_PARENTS and extra:
             parent, key = DEPENDENT_PARENTS[name]
             parents = {d.get(key) for d in _fetch(self.target, destination, extra).values()} - {None}

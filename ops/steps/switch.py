@@ -247,16 +247,17 @@ def _freeze(site: Site, probe: Probe) -> None:
     site.echo("production frozen: writes are refused from now on")
 
 
-def _apply_delta(site: Site, since: datetime) -> DeltaReport:
+def _apply_delta(site: Site, since: datetime, **how) -> DeltaReport:
     from ops.migration.delta import apply_delta  # the migration package, on demand
 
     with reach(site.host, site.database_address(site.production), site.database) as source:
-        return apply_delta(source, with_database(source, site.next_database), since=since, schema_path=site.schema)
+        return apply_delta(source, with_database(source, site.next_database), since=since, schema_path=site.schema,
+                           **how)
 
 
 def _delta(site: Site, since: datetime, report: SwitchReport) -> None:
     prod = site.production
-    delta = _apply_delta(site, since)  # the plan: as recorded
+    delta = _apply_delta(site, since, target_untouched=True)  # the catch-up undid staging's own writes
     report.delta = {"totals": delta.totals, "collections": delta.collections, "seconds": delta.seconds,
                     "examined_collections": delta.examined_collections, "since": since.isoformat(),
                     "found_by": delta.found_by}

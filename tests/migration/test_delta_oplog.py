@@ -77,6 +77,28 @@ def test_the_delta_takes_the_changes_the_oplog_names(legacy, db_url, oplog):
     assert apply_delta(source, target).totals == {"inserted": 0, "updated": 0, "deleted": 0, "rejected": 0}
 
 
+def test_documents_the_target_received_itself_are_removed_unless_the_caller_vouches_for_it(legacy, db_url, oplog):
+    """Staging's tests write into the copy the switch takes: no change of the source names those
+    documents, yet the delta must leave the target a migration of the source. Only the switch's pass
+    while frozen, after its catch-up removed them, may skip the counts."""
+    source, _ = legacy
+    targets = {untouched: db_url(f"target-{untouched}") for untouched in (False, True)}
+    for target in targets.values():
+        migrate(source, target, t0=_now())
+        messages = database(target)["Message"]
+        messages.insert_one({**messages.find_one(), "_id": ObjectId(), "content": "written in staging"})
+    write_window(database(source), _now(), inserts=2, updates=2, deletes=0)
+
+    reports = {untouched: apply_delta(source, target, target_untouched=untouched)
+               for untouched, target in targets.items()}
+
+    assert reports[False].found_by.startswith("oplog (") and reports[False].totals["deleted"] == 1
+    fresh = db_url("fresh")
+    migrate(source, fresh)
+    assert state(targets[False]) == state(fresh)
+    assert database(targets[True])["Message"].count_documents({"content": "written in staging"}) == 1
+
+
 def test_an_oplog_that_does_not_reach_back_to_t0_is_not_used(legacy, db_url, oplog):
     source, _ = legacy
     target = db_url("target")

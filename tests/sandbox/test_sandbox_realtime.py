@@ -7,6 +7,7 @@ import time
 import pytest
 from sandbox_clients import Peer
 
+from meeshy_checks.checklib.realtime import EventTimeout, RealtimeClient
 from rehearsal.seed_accounts import TEST_CONVERSATION_IDENTIFIER as TEST_CONV
 
 QUIET = 0.6  # how long "nothing arrives" is watched for
@@ -158,6 +159,20 @@ def test_one_socket_per_user_newest_wins(prisma, peers):
         time.sleep(0.02)
     assert not first.client.connected
     assert second.client.connected
+
+
+def test_the_checks_say_when_a_second_session_ended_their_socket(prisma):
+    """The suites' client names the disconnection when an event never comes (the check's first clue)."""
+    first, second = (RealtimeClient(prisma.url, prisma.token("meeshy"), "meeshy") for _ in range(2))
+    try:
+        first.connect(5)
+        second.connect(5)
+        with pytest.raises(EventTimeout, match=r"0/1 conversation:joined within 1s; the socket was disconnected"):
+            first.join(conv_id(prisma), 1)
+        second.join(conv_id(prisma), 5)
+    finally:
+        first.close()
+        second.close()
 
 
 def test_user_status_on_connect_and_disconnect(prisma, peers):
