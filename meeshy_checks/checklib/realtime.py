@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -33,7 +34,8 @@ class RealtimeClient:
         check waits for conversation:joined instead."""
         __tracebackhide__ = True
         since = time.monotonic()
-        self.sio.emit("conversation:join", {"conversationId": conversation_id})
+        with self._connected("conversation:join"):
+            self.sio.emit("conversation:join", {"conversationId": conversation_id})
         self.wait_for("conversation:joined", lambda p: True, deadline_s, since=since)
 
     def __init__(self, url: str, token: str, username: str, verify_tls: bool = True) -> None:
@@ -77,11 +79,24 @@ class RealtimeClient:
         """Emit with an acknowledgement; return the ack payload."""
         __tracebackhide__ = True
         try:
-            return self.sio.call(event, data, timeout=deadline_s)
+            with self._connected(event):
+                return self.sio.call(event, data, timeout=deadline_s)
         except socketio.exceptions.TimeoutError:
-            raise EventTimeout(
-                f"{event} from {self.username}: no acknowledgement within {deadline_s:.0f}s"
-            ) from None
+            with self._cond:
+                raise EventTimeout(
+                    f"{event} from {self.username}: no acknowledgement within {deadline_s:.0f}s"
+                    + self._disconnection()
+                ) from None
+
+    @contextlib.contextmanager
+    def _connected(self, event: str) -> Iterator[None]:
+        """An emit on a socket the server already closed says so, not BadNamespaceError."""
+        __tracebackhide__ = True
+        try:
+            yield
+        except socketio.exceptions.BadNamespaceError:
+            with self._cond:
+                raise AssertionError(f"{event} from {self.username}: not sent" + self._disconnection()) from None
 
     def wait_for(
         self, event: str, match: Callable[[Any], bool], deadline_s: float, since: float = 0.0

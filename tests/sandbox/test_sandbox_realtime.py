@@ -162,12 +162,15 @@ def test_one_socket_per_user_newest_wins(prisma, peers):
 
 
 def test_the_checks_say_when_a_second_session_ended_their_socket(prisma):
-    """The suites' client names the disconnection when an event never comes (the check's first clue)."""
+    """The suites' client names the disconnection when what it waits for cannot come."""
     first, second = (RealtimeClient(prisma.url, prisma.token("meeshy"), "meeshy") for _ in range(2))
     try:
         first.connect(5)
+        since = time.monotonic()
         second.connect(5)
         with pytest.raises(EventTimeout, match=r"0/1 conversation:joined within 1s; the socket was disconnected"):
+            first.wait_for("conversation:joined", lambda p: True, 1, since=since)
+        with pytest.raises(AssertionError, match=r"conversation:join from meeshy: not sent; the socket was disc"):
             first.join(conv_id(prisma), 1)
         second.join(conv_id(prisma), 5)
     finally:
