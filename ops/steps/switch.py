@@ -5,10 +5,13 @@ The plan (the runbook's, made cheaper while production is frozen):
 1. prepare, production still serving: staging's writers are stopped and its migrated database is
    copied (mongodump in staging's database container, mongorestore with a namespace mapping) into
    production's database server as ``next_database``, beside the legacy database, which stays untouched;
-   catch-up, still serving: the changes since T0 are applied to ``next_database``; probe: the probe
+   catch-up, still serving: the changes since T0 are applied to ``next_database``, and what staging's
+   tests and testers wrote there is removed (every collection counted); probe: the probe
    account writes once (a failure in any of these stops the switch with production untouched);
 2. freeze: production's writers stop (the probe sees its first refused write: downtime starts);
-3. delta: the changes since the catch-up began (the server's clock) are applied to ``next_database``;
+3. delta: the changes since the catch-up began (the server's clock) are applied to ``next_database``
+   (only the deltas wrote to it since the catch-up: a collection the oplog names no delete for is
+   not counted);
 4. verify: every document of the legacy database is accounted for (collection counts only);
 5. start: the .env gets the new images and the URL of ``next_database`` (no other key changes) and
    compose recreates the services whose configuration changed;
@@ -234,9 +237,10 @@ def _catch_up(site: Site, t0: datetime, report: SwitchReport) -> datetime:
     moments to carry. Returns where that one starts: the server's clock before this pass."""
     since = site.host.clock() - backup.CLOCK_MARGIN
     delta = _apply_delta(site, t0)
-    report.catch_up = {"since": t0.isoformat(), "seconds": delta.seconds, "found_by": delta.found_by}
+    report.catch_up = {"since": t0.isoformat(), "seconds": delta.seconds, "found_by": delta.found_by,
+                       "totals": delta.totals}
     site.echo(f"changes since T0 carried into {site.next_database} in {delta.seconds:.1f}s while production serves "
-              f"(found by {delta.found_by})")
+              f"(found by {delta.found_by}; {delta.totals})")
     return since
 
 
