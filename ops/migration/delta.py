@@ -291,7 +291,7 @@ class Delta:
     remove what the source lost, then decide again the parents whose children were deleted."""
 
     def __init__(self, source: Database, target: Database, schema: Schema, plan: Plan, meta: dict,
-                 target_untouched: bool = False) -> None:
+                 target_untouched: bool) -> None:
         self.source, self.target, self.schema, self.plan = source, target, schema, plan
         self.target_untouched = target_untouched
         self.quarantine = target[REJECTS_COLLECTION]
